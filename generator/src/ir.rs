@@ -18,6 +18,8 @@ pub struct Ir {
     pub types: Vec<TypeDef>,
     /// Every component schema and the Rust type it became.
     pub schemas: Vec<SchemaEntry>,
+    /// The SDK crate's version.
+    pub crate_version: String,
     /// Every schema example, with the Rust type it must decode into, in pointer order.
     pub examples: Vec<Example>,
     /// Every operation, in spec order.

@@ -18,6 +18,7 @@ pub mod normalize;
 pub mod overlay;
 pub mod providers;
 pub mod render;
+pub mod surface;
 
 use anyhow::Result;
 use std::collections::BTreeMap;
@@ -70,6 +71,10 @@ pub fn generate(spec_text: &str, overlay: &Overlay) -> Result<Generated> {
     // Freeing the document trees takes a while and nothing waits for it.
     std::thread::spawn(move || drop(normalized));
     let spec = render::SpecInfo { title: ir.title.clone(), version: ir.version.clone(), sha256: load::sha256_hex(spec_text.as_bytes()) };
-    let render::Rendering { files, contract_tests } = render::render_all(&ir, &spec)?;
+    let render::Rendering { mut files, contract_tests } = render::render_all(&ir, &spec)?;
+    // The public API as data, which the next regeneration's change report is made against.
+    let features = surface::manifest_features(files.get("Cargo.toml").map_or("", String::as_str));
+    let api = surface::Surface::of(&ir, features);
+    files.insert(surface::FILE.to_string(), serde_json::to_string_pretty(&api)? + "\n");
     Ok(Generated { ir, files, contract_tests, diagnostics })
 }

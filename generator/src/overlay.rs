@@ -8,6 +8,10 @@ use std::collections::BTreeMap;
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Overlay {
+    /// The SDK crate's version (`cargo xtask changelog` bumps it as the API-change report says);
+    /// the generator's own version when absent.
+    #[serde(default)]
+    pub version: Option<String>,
     /// Renames of generated type names: `GeneratedName: NewName`. Applies to component and
     /// inline types alike; a rename that matches nothing is reported.
     #[serde(default)]

@@ -38,6 +38,22 @@ enum Cmd {
         #[arg(long, short)]
         verbose: bool,
     },
+    /// Write the API-change report's entry into CHANGELOG.md and bump the crate's version in
+    /// spec/overlay.yaml as the report classifies the changes (0.x: minor for a breaking change,
+    /// else patch), then regenerate. The changes are those of generated/ against a git revision.
+    Changelog {
+        /// The revision whose generated/api-surface.json is the last release's (default: HEAD).
+        #[arg(long, default_value = "HEAD")]
+        since: String,
+    },
+    /// Print the API-change report between the crates two specs generate.
+    ApiDiff {
+        old: PathBuf,
+        new: PathBuf,
+        /// Also generate each into DIR/old and DIR/new (to compare with other tools).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Fail, showing the diff, when generated/ is not what the generator makes.
     Check {
         #[arg(long)]
@@ -74,6 +90,64 @@ enum Cmd {
 
 /// Where the generated contract tests go.
 const CONTRACT_TESTS: &str = "tests/tests/common/cases.rs";
+/// The API-change report of the last regeneration, for reviewers (and the scheduled
+/// regeneration's pull request).
+const API_CHANGES: &str = "API-CHANGES.md";
+
+/// The API surface in a generated tree (`None` when it has none yet).
+fn read_surface(dir: &Path) -> Result<Option<sdkgen::surface::Surface>> {
+    let path = dir.join(sdkgen::surface::FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok(Some(serde_json::from_str(&text).with_context(|| format!("reading {}", path.display()))?)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+    }
+}
+
+/// The spec's sha256 a generated manifest records (`… (sha256 X).`), or `?`.
+fn manifest_sha(manifest: &str) -> String {
+    manifest.split("(sha256 ").nth(1).and_then(|r| r.split(')').next()).unwrap_or("?").to_string()
+}
+
+/// `cargo xtask changelog`: the entry, the version bump, the regeneration.
+fn changelog(since: &str) -> Result<()> {
+    let rel = format!("{since}:generated/{}", sdkgen::surface::FILE);
+    let old = Command::new("git").args(["show", &rel]).current_dir(root()).output().context("running git")?;
+    anyhow::ensure!(old.status.success(), "no {rel}: {}", String::from_utf8_lossy(&old.stderr).trim());
+    let old: sdkgen::surface::Surface = serde_json::from_slice(&old.stdout).with_context(|| format!("reading {rel}"))?;
+    let new = read_surface(&root().join("generated"))?.context("generated/ has no api-surface.json: run `cargo xtask regen`")?;
+    let changes = sdkgen::surface::diff(&old, &new);
+    let overlay_path = root().join("spec/overlay.yaml");
+    let version = overlay()?.version.unwrap_or_else(|| "0.1.0".into());
+    let bump = sdkgen::surface::bump(&changes);
+    if bump == sdkgen::surface::Bump::None {
+        println!("No change to the crate's API since {since}: nothing to write.");
+        return Ok(());
+    }
+    let next = sdkgen::surface::bumped(&version, bump);
+    let manifest = std::fs::read_to_string(root().join("generated/Cargo.toml"))?;
+    let date = Command::new("date").arg("+%Y-%m-%d").output().ok().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string()).unwrap_or_default();
+    let report = sdkgen::surface::report(&changes, &version, since, &format!("spec sha256 {}", manifest_sha(&manifest)));
+    let body = report.split_once('\n').map_or("", |(_, rest)| rest).replace("\n## ", "\n### ");
+    let entry = format!("## {next} ({date})\n{body}");
+    let path = root().join("CHANGELOG.md");
+    let old_log = std::fs::read_to_string(&path).unwrap_or_else(|_| "# Changelog\n\nThe SDK crate's releases, newest first. Each entry is the API-change report of its regeneration (`cargo xtask changelog`).\n\n".into());
+    let (head, rest) = match old_log.find("\n## ") {
+        Some(i) => old_log.split_at(i + 1),
+        None => (old_log.as_str(), ""),
+    };
+    write_atomic(&path, &format!("{head}{entry}\n{rest}"))?;
+    // The version line of the overlay, rewritten in place (its comments stay).
+    let text = std::fs::read_to_string(&overlay_path)?;
+    let line = format!("version: {next}");
+    let text = match text.lines().position(|l| l.starts_with("version:")) {
+        Some(i) => text.lines().enumerate().map(|(j, l)| if j == i { line.clone() } else { l.to_string() }).collect::<Vec<_>>().join("\n") + "\n",
+        None => format!("{line}\n{text}"),
+    };
+    write_atomic(&overlay_path, &text)?;
+    println!("{version} → {next}: CHANGELOG.md and spec/overlay.yaml written; regenerating.");
+    run(cargo().args(["xtask", "regen"]))
+}
 
 fn write_atomic(path: &Path, text: &str) -> Result<()> {
     let tmp = path.with_extension("rs.tmp");
@@ -401,6 +475,8 @@ fn main() -> Result<()> {
             let out_dir = out.unwrap_or_else(|| root().join("generated"));
             let start = Instant::now();
             let bytes = std::fs::read(&spec).with_context(|| format!("reading {}", spec.display()))?;
+            let before = read_surface(&out_dir)?;
+            let before_sha = std::fs::read_to_string(out_dir.join("Cargo.toml")).map(|m| manifest_sha(&m)).unwrap_or_else(|_| "?".into());
             // Generates in memory and swaps the new tree in: on any error `generated/` is untouched.
             let generated = sdkgen::regenerate(&bytes, &overlay()?, &out_dir).with_context(|| format!("generating from {}", spec.display()))?;
             if verbose {
@@ -411,6 +487,22 @@ fn main() -> Result<()> {
             if default_out {
                 write_atomic(&root().join(CONTRACT_TESTS), &generated.contract_tests)?;
             }
+            // What changed in the crate's API, for the reviewer to read first.
+            let version = &generated.ir.crate_version;
+            let after = serde_json::from_str(&generated.files[sdkgen::surface::FILE])?;
+            let change_line = match &before {
+                Some(before) => {
+                    let changes = sdkgen::surface::diff(before, &after);
+                    let after_sha = manifest_sha(&generated.files["Cargo.toml"]);
+                    if default_out {
+                        let report =
+                            sdkgen::surface::report(&changes, version, &format!("spec sha256 {before_sha}"), &format!("spec sha256 {after_sha}"));
+                        write_atomic(&root().join(API_CHANGES), &report)?;
+                    }
+                    format!("{} Report: {API_CHANGES}.", sdkgen::surface::summary(&changes, version))
+                }
+                None => "No earlier api-surface.json to compare with: no API-change report.".to_string(),
+            };
             eprintln!(
                 "regenerated {} ({} types, {} files) in {:.0?}",
                 out_dir.display(),
@@ -421,6 +513,22 @@ fn main() -> Result<()> {
             if !verbose && !generated.diagnostics.is_empty() {
                 eprintln!("{}", quirks_summary(&generated.diagnostics));
             }
+            eprintln!("{change_line}");
+        }
+        Cmd::Changelog { since } => changelog(&since)?,
+        Cmd::ApiDiff { old, new, out } => {
+            let surface = |spec: &Path, dir: Option<PathBuf>| -> Result<(sdkgen::surface::Surface, String)> {
+                let bytes = std::fs::read(spec).with_context(|| format!("reading {}", spec.display()))?;
+                let g = match dir {
+                    Some(d) => sdkgen::regenerate(&bytes, &overlay()?, &d)?,
+                    None => sdkgen::generate(sdkgen::spec_text(&bytes)?, &overlay()?)?,
+                };
+                Ok((serde_json::from_str(&g.files[sdkgen::surface::FILE])?, g.ir.crate_version.clone()))
+            };
+            let (a, version) = surface(&old, out.as_ref().map(|d| d.join("old")))?;
+            let (b, _) = surface(&new, out.as_ref().map(|d| d.join("new")))?;
+            let changes = sdkgen::surface::diff(&a, &b);
+            print!("{}", sdkgen::surface::report(&changes, &version, &old.display().to_string(), &new.display().to_string()));
         }
         Cmd::Check { spec } => {
             let spec = spec_path(spec)?;

@@ -63,6 +63,7 @@ pub fn lower(api: &OpenAPI, overlay: &Overlay, diags: &mut Diagnostics) -> Ir {
         types,
         schemas: components.into_iter().map(|(component, rust)| SchemaEntry { component, rust }).collect(),
         examples: examples.into_values().collect(),
+        crate_version: overlay.version.clone().unwrap_or_else(|| env!("CARGO_PKG_VERSION").to_string()),
         operations,
         helpers,
         auth,

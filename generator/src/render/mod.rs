@@ -50,6 +50,8 @@ const RUNTIME: &[(&str, &str)] = &[
 
 const CARGO_TOML: &str = include_str!("../../../templates/Cargo.toml.j2");
 const README: &str = include_str!("../../../templates/README.md.j2");
+/// The license the crate is published under (Apache-2.0), packaged with it.
+const LICENSE: &str = include_str!("../../../templates/LICENSE");
 
 /// The SDK crate's dependencies, written into its manifest (no workspace inheritance, no path
 /// dependencies: the crate stands alone).
@@ -340,7 +342,7 @@ fn manifests_output<'a>(cx: &'a Context<'a>) -> Vec<Job<'a>> {
             spec => cx.spec,
             features => cargo_features(ir),
             default_features => default_features(ir),
-            crate_version => env!("CARGO_PKG_VERSION"),
+            crate_version => &ir.crate_version,
             dependencies => dependencies(ir),
             type_count => ir.types.len(),
             schema_count => ir.schemas.len(),
@@ -348,7 +350,9 @@ fn manifests_output<'a>(cx: &'a Context<'a>) -> Vec<Job<'a>> {
         };
         Ok(env.render_str(template, &ctx)?)
     };
-    vec![Job::new(1, move || Ok(Piece::text("Cargo.toml", render(CARGO_TOML)?))), Job::new(1, move || Ok(Piece::text("README.md", render(README)?)))]
+    vec![Job::new(1, move || Ok(Piece::text("Cargo.toml", render(CARGO_TOML)?))), Job::new(1, move || Ok(Piece::text("README.md", render(README)?))),
+        Job::new(1, move || Ok(Piece::text("LICENSE", LICENSE.to_string()))),
+    ]
 }
 
 /// A piece after formatting.
