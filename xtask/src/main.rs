@@ -54,6 +54,14 @@ enum Cmd {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Check the API-change report against cargo-semver-checks (`cargo install
+    /// cargo-semver-checks`) on consecutive specs: each given spec after the first is compared
+    /// with the one before it. Where the report finds no breaking change, cargo-semver-checks
+    /// must find none; each breaking change it finds must be in the report.
+    SemverAudit {
+        /// The specs, oldest first (default: ../shared/spec/history/*.yaml, then the current).
+        specs: Vec<PathBuf>,
+    },
     /// Fail, showing the diff, when generated/ is not what the generator makes.
     Check {
         #[arg(long)]
@@ -109,6 +117,113 @@ fn manifest_sha(manifest: &str) -> String {
     manifest.split("(sha256 ").nth(1).and_then(|r| r.split(')').next()).unwrap_or("?").to_string()
 }
 
+/// `cargo xtask semver-audit`: the report's classification against cargo-semver-checks.
+fn semver_audit(mut specs: Vec<PathBuf>) -> Result<()> {
+    if specs.is_empty() {
+        let history = root().join("../shared/spec/history");
+        let mut found: Vec<PathBuf> = std::fs::read_dir(&history)
+            .with_context(|| format!("reading {}", history.display()))?
+            .filter_map(|e| Some(e.ok()?.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+            .collect();
+        found.sort();
+        specs = found;
+        specs.push(root().join("../shared/spec/mistral-openapi.yaml"));
+    }
+    let work = root().join("target/semver-audit");
+    let mut rows = Vec::new();
+    let mut failed = false;
+    for pair in specs.windows(2) {
+        let (old, new) = (&pair[0], &pair[1]);
+        let dir = work.join(format!("{}", rows.len()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let gen = |spec: &Path, to: &Path| -> Result<sdkgen::surface::Surface> {
+            let g = sdkgen::regenerate(&std::fs::read(spec)?, &overlay()?, to)?;
+            // A package of its own, outside the workspace.
+            let manifest = to.join("Cargo.toml");
+            let text = std::fs::read_to_string(&manifest)?;
+            write_atomic(&manifest, &format!("{text}\n[workspace]\n"))?;
+            Ok(serde_json::from_str(&g.files[sdkgen::surface::FILE])?)
+        };
+        let a = gen(old, &dir.join("old"))?;
+        let b = gen(new, &dir.join("new"))?;
+        let changes = sdkgen::surface::diff(&a, &b);
+        let breaking: Vec<&sdkgen::surface::Change> = changes.iter().filter(|c| c.breaking).collect();
+        eprintln!(
+            "{} → {}: the report finds {} change(s), {} breaking; running cargo-semver-checks",
+            old.display(),
+            new.display(),
+            changes.len(),
+            breaking.len()
+        );
+        let out = Command::new("cargo")
+            .args(["semver-checks", "check-release", "--release-type", "patch", "--all-features", "--color", "never"])
+            .arg("--manifest-path")
+            .arg(dir.join("new/Cargo.toml"))
+            .arg("--baseline-root")
+            .arg(dir.join("old"))
+            .output()
+            .context("running cargo semver-checks (cargo install cargo-semver-checks)")?;
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        std::fs::write(dir.join("semver-checks.txt"), &text)?;
+        // Each instance it reports: the lines under "Failed in:".
+        let mut instances = Vec::new();
+        let mut lint = String::new();
+        let mut inside = false;
+        for line in text.lines() {
+            if let Some(rest) = line.strip_prefix("--- failure ") {
+                lint = rest.split(':').next().unwrap_or("").to_string();
+                inside = false;
+            } else if line.trim() == "Failed in:" {
+                inside = true;
+            } else if inside && line.starts_with("  ") && !line.trim().is_empty() {
+                instances.push((lint.clone(), line.trim().to_string()));
+            } else if inside {
+                inside = false;
+            }
+        }
+        anyhow::ensure!(out.status.success() || !instances.is_empty(), "cargo semver-checks failed without findings:\n{text}");
+        // An instance is in the report when a breaking entry names its type (and its member).
+        let words =
+            |s: &str| -> Vec<String> { s.split(|c: char| !(c.is_alphanumeric() || c == '_')).filter(|w| !w.is_empty()).map(String::from).collect() };
+        let missed: Vec<&(String, String)> = instances
+            .iter()
+            .filter(|(_, inst)| {
+                let inst_words = words(inst.split(", previously").next().unwrap_or(inst));
+                !breaking.iter().any(|c| {
+                    let cw = words(&c.item);
+                    cw.iter()
+                        .filter(|w| w.chars().next().is_some_and(char::is_uppercase) || w.contains('_') || w.chars().all(char::is_lowercase))
+                        .all(|w| inst_words.contains(w))
+                })
+            })
+            .collect();
+        let ok = (breaking.is_empty() == instances.is_empty()) && missed.is_empty();
+        failed |= !ok;
+        for (l, i) in &missed {
+            eprintln!("  not in the report: {l}: {i}");
+        }
+        rows.push(format!(
+            "| {} → {} | {} | {} | {} | {} |",
+            old.file_name().unwrap_or_default().to_string_lossy(),
+            new.file_name().unwrap_or_default().to_string_lossy(),
+            changes.len(),
+            breaking.len(),
+            instances.len(),
+            missed.len()
+        ));
+    }
+    println!(
+        "| specs | changes in the report | breaking in the report | breaking instances cargo-semver-checks finds | of those, not in the report |"
+    );
+    println!("| --- | --- | --- | --- | --- |");
+    for r in rows {
+        println!("{r}");
+    }
+    anyhow::ensure!(!failed, "the report and cargo-semver-checks disagree (details above; outputs in {})", work.display());
+    Ok(())
+}
+
 /// `cargo xtask changelog`: the entry, the version bump, the regeneration.
 fn changelog(since: &str) -> Result<()> {
     let rel = format!("{since}:generated/{}", sdkgen::surface::FILE);
@@ -146,7 +261,9 @@ fn changelog(since: &str) -> Result<()> {
     };
     write_atomic(&overlay_path, &text)?;
     println!("{version} → {next}: CHANGELOG.md and spec/overlay.yaml written; regenerating.");
-    run(cargo().args(["xtask", "regen"]))
+    run(cargo().args(["xtask", "regen"]))?;
+    // That regeneration changed only the version; the report stays the one against `since`.
+    write_atomic(&root().join(API_CHANGES), &report)
 }
 
 fn write_atomic(path: &Path, text: &str) -> Result<()> {
@@ -516,6 +633,7 @@ fn main() -> Result<()> {
             eprintln!("{change_line}");
         }
         Cmd::Changelog { since } => changelog(&since)?,
+        Cmd::SemverAudit { specs } => semver_audit(specs)?,
         Cmd::ApiDiff { old, new, out } => {
             let surface = |spec: &Path, dir: Option<PathBuf>| -> Result<(sdkgen::surface::Surface, String)> {
                 let bytes = std::fs::read(spec).with_context(|| format!("reading {}", spec.display()))?;
