@@ -9,11 +9,9 @@ mod common;
 #[rustfmt::skip]
 mod cases;
 
-use common::root;
 use mistral_sdk::{Client, Error, RetryPolicy};
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Operations whose synthesized request Prism refuses, and why. None is an SDK defect: the test
 /// fails if another operation is refused, or if one of these starts passing (remove it then).
@@ -36,43 +34,9 @@ const KNOWN_REFUSED: &[(&str, &str)] = &[
     ("skills_create_version", "spec bug: SkillAssetContent, as above"),
 ];
 
-struct Prism(Child);
-
-impl Drop for Prism {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start_prism() -> (Prism, String) {
-    let bin = root().join("tools/prism/node_modules/.bin/prism");
-    assert!(bin.exists(), "{} is missing: run `npm ci --prefix tools/prism`", bin.display());
-    let (normalized, _, _) = sdkgen::lower_spec(&common::spec_text(), &common::overlay()).unwrap();
-    let spec = std::env::temp_dir().join(format!("mistral-prism-{}.json", std::process::id()));
-    std::fs::write(&spec, serde_json::to_vec(&sdkgen::normalize::for_mock_server(normalized.document)).unwrap()).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let log = std::fs::File::create(std::env::temp_dir().join(format!("mistral-prism-{}.log", std::process::id()))).unwrap();
-    let child = Command::new(bin)
-        .args(["mock", "-d", "--errors", "-h", "127.0.0.1", "-p", &port.to_string()])
-        .arg(&spec)
-        .stdout(log.try_clone().unwrap())
-        .stderr(log)
-        .stdin(Stdio::null())
-        .spawn()
-        .expect("starting prism");
-    let prism = Prism(child);
-    let start = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(start.elapsed() < Duration::from_secs(120), "prism did not start listening within 120 s");
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    (prism, format!("http://127.0.0.1:{port}"))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prism_accepts_the_requests_the_sdk_sends() {
-    let (_prism, uri) = start_prism();
+    let (_prism, uri) = common::prism_server::start();
     let client = Client::builder()
         .api_key("test-api-key")
         .admin_api_key("test-admin-key")

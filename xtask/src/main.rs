@@ -396,6 +396,8 @@ fn ensure_prism() -> Result<()> {
 fn test(args: &[String]) -> Result<()> {
     spec_path(None)?;
     ensure_prism()?;
+    // The examples run as built binaries (tests/tests/examples.rs).
+    run(cargo().args(["build", "-p", "mistral-sdk", "--examples", "--all-features"]))?;
     if has_nextest() {
         run(cargo().args(["nextest", "run", "--workspace", "--no-fail-fast", "--success-output", "final"]).args(args))?;
         // nextest does not run doctests.

@@ -48,6 +48,38 @@ const RUNTIME: &[(&str, &str)] = &[
     ("serde_helpers.rs", include_str!("../../../templates/runtime/serde_helpers.rs")),
 ];
 
+/// Runnable examples (`templates/examples/`, copied to the crate's `examples/`) with the cargo
+/// features each needs. An example is written only when the crate has all of them, so a spec
+/// without a group or a helper gets no example that could not build.
+const EXAMPLES: &[(&str, &str, &[&str])] = &[
+    ("chat", include_str!("../../../templates/examples/chat.rs"), &["chat"]),
+    ("streaming", include_str!("../../../templates/examples/streaming.rs"), &["chat"]),
+    ("tool_loop", include_str!("../../../templates/examples/tool_loop.rs"), &["beta-conversations", "conversation-run"]),
+    ("structured", include_str!("../../../templates/examples/structured.rs"), &["chat", "structured-outputs"]),
+    ("embeddings", include_str!("../../../templates/examples/embeddings.rs"), &["embeddings"]),
+    ("batch", include_str!("../../../templates/examples/batch.rs"), &["files", "batch"]),
+    ("ocr", include_str!("../../../templates/examples/ocr.rs"), &["ocr"]),
+    ("transcription", include_str!("../../../templates/examples/transcription.rs"), &["audio"]),
+    ("realtime", include_str!("../../../templates/examples/realtime.rs"), &["audio", "realtime"]),
+    ("agents", include_str!("../../../templates/examples/agents.rs"), &["beta-agents", "beta-conversations"]),
+    ("connectors", include_str!("../../../templates/examples/connectors.rs"), &["beta-connectors"]),
+    ("pagination", include_str!("../../../templates/examples/pagination.rs"), &["beta-agents"]),
+    ("errors", include_str!("../../../templates/examples/errors.rs"), &["models"]),
+    ("azure", include_str!("../../../templates/examples/azure.rs"), &["azure"]),
+    ("vertex", include_str!("../../../templates/examples/vertex.rs"), &["gcp"]),
+];
+
+/// The examples whose features the crate has, by the manifest's feature names.
+fn examples_for(features: &std::collections::BTreeSet<String>) -> Vec<(&'static str, &'static str, &'static [&'static str])> {
+    EXAMPLES.iter().copied().filter(|(_, _, needs)| needs.iter().all(|f| features.contains(*f))).collect()
+}
+
+#[derive(Serialize)]
+struct ExampleEntry {
+    name: &'static str,
+    features: &'static [&'static str],
+}
+
 const CARGO_TOML: &str = include_str!("../../../templates/Cargo.toml.j2");
 const README: &str = include_str!("../../../templates/README.md.j2");
 /// The license the crate is published under (Apache-2.0), packaged with it.
@@ -338,8 +370,11 @@ fn manifests_output<'a>(cx: &'a Context<'a>) -> Vec<Job<'a>> {
         let ir = cx.ir;
         let mut env = minijinja::Environment::new();
         env.set_keep_trailing_newline(true);
+        let names: std::collections::BTreeSet<String> = cargo_features(ir).iter().map(|f| f.name.to_string()).collect();
+        let examples: Vec<ExampleEntry> = examples_for(&names).into_iter().map(|(name, _, features)| ExampleEntry { name, features }).collect();
         let ctx = minijinja::context! {
             spec => cx.spec,
+            examples => examples,
             features => cargo_features(ir),
             default_features => default_features(ir),
             crate_version => &ir.crate_version,
@@ -350,9 +385,21 @@ fn manifests_output<'a>(cx: &'a Context<'a>) -> Vec<Job<'a>> {
         };
         Ok(env.render_str(template, &ctx)?)
     };
-    vec![Job::new(1, move || Ok(Piece::text("Cargo.toml", render(CARGO_TOML)?))), Job::new(1, move || Ok(Piece::text("README.md", render(README)?))),
+    let names: std::collections::BTreeSet<String> = cargo_features(cx.ir).iter().map(|f| f.name.to_string()).collect();
+    let examples = examples_for(&names);
+    let list: Vec<&str> = examples.iter().map(|(n, _, _)| *n).collect();
+    let index = format!(
+        "# Examples\n\n`cargo run --example NAME` with `MISTRAL_API_KEY` set (and `MISTRAL_BASE_URL` for another server, a mock among them): {}.\n",
+        list.join(", ")
+    );
+    let mut jobs = vec![
+        Job::new(1, move || Ok(Piece::text("Cargo.toml", render(CARGO_TOML)?))),
+        Job::new(1, move || Ok(Piece::text("README.md", render(README)?))),
         Job::new(1, move || Ok(Piece::text("LICENSE", LICENSE.to_string()))),
-    ]
+        Job::new(1, move || Ok(Piece::text("examples/README.md", index.clone()))),
+    ];
+    jobs.extend(examples.into_iter().map(|(name, text, _)| Job::new(1, move || Ok(Piece::text(format!("examples/{name}.rs"), text.to_string())))));
+    jobs
 }
 
 /// A piece after formatting.

@@ -32,3 +32,4 @@ pub fn json_eq(a: &serde_json::Value, b: &serde_json::Value) -> bool {
 
 #[allow(unused)]
 pub mod contract;
+pub mod prism_server;
