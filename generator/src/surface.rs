@@ -18,15 +18,28 @@ use std::fmt::Write as _;
 /// Where the surface is written in the generated crate (left out of the published package).
 pub const FILE: &str = "api-surface.json";
 
+/// The surface file's format: a report compares two surfaces of the same format only (a
+/// generator that records more would otherwise report every new entry as a change).
+pub const FORMAT: u32 = 2;
+
 /// What a user of the crate can name and call.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Surface {
+    /// [`FORMAT`] when written (0 for a file from before formats were numbered).
+    #[serde(default)]
+    pub format: u32,
     /// By method (`chat.complete`).
     pub methods: BTreeMap<String, Method>,
     /// By Rust name.
     pub types: BTreeMap<String, TypeShape>,
     /// The cargo features.
     pub features: BTreeSet<String>,
+    /// The group handles (`beta.agents`), each an accessor and a module.
+    #[serde(default)]
+    pub groups: BTreeSet<String>,
+    /// The `Scheme` enum's variants (the authentication schemes), in order.
+    #[serde(default)]
+    pub schemes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -41,6 +54,8 @@ pub struct Method {
     pub setters: BTreeMap<String, String>,
     /// What `.await` gives.
     pub returns: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deprecated: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -58,6 +73,12 @@ pub struct TypeShape {
     /// An alias's target.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
+    /// A struct's constructor `new`, its arguments in order; `None` when it has none (a struct
+    /// without required fields is built with `Default`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub constructor: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deprecated: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -66,12 +87,15 @@ pub struct FieldShape {
     pub ty: String,
     /// A constructor argument (`new` takes it).
     pub required: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deprecated: bool,
 }
 
 impl Surface {
     /// The surface of a lowered spec; `features` are the crate's cargo features.
     pub fn of(ir: &Ir, features: BTreeSet<String>) -> Surface {
-        let mut s = Surface { features, ..Default::default() };
+        let mut s = Surface { format: FORMAT, features, ..Default::default() };
+        s.schemes = ir.auth.iter().map(|a| a.variant.clone()).collect();
         for op in &ir.operations {
             let mut arguments = Vec::new();
             let mut setters = BTreeMap::new();
@@ -95,7 +119,12 @@ impl Surface {
                 Success::Empty => "()".into(),
                 Success::Binary => "bytes".into(),
             };
+            for i in 1..op.group.len() + 1 {
+                let path: Vec<String> = op.group[..i].iter().map(|g| crate::names::bare(&crate::names::field_name(g)).to_string()).collect();
+                s.groups.insert(path.join("."));
+            }
             let method = Method {
+                deprecated: op.deprecated.is_some(),
                 operation: op.id.clone(),
                 http: format!("{} {}", op.http_method, op.path),
                 feature: op.feature.clone(),
@@ -106,7 +135,7 @@ impl Surface {
             s.methods.insert(op.sdk_name(), method);
         }
         for t in &ir.types {
-            let mut shape = TypeShape { features: t.features.clone(), ..Default::default() };
+            let mut shape = TypeShape { features: t.features.clone(), deprecated: t.deprecated, ..Default::default() };
             match &t.kind {
                 TypeKind::Struct(st) => {
                     shape.kind = "struct".into();
@@ -117,8 +146,18 @@ impl Surface {
                             Presence::Nullable => format!("Nullable<{}>", f.ty.rust()),
                         };
                         let required = matches!(f.presence(), Presence::Plain | Presence::Option) && !f.is_const;
-                        shape.fields.insert(f.rust.clone(), FieldShape { ty, required });
+                        shape.fields.insert(f.rust.clone(), FieldShape { ty, required, deprecated: f.deprecated });
                     }
+                    // As the models render it: `new` unless nothing is required and no field is
+                    // flattened (then `Default`).
+                    let args: Vec<String> = st
+                        .fields
+                        .iter()
+                        .filter(|f| matches!(f.presence(), Presence::Plain | Presence::Option) && !f.is_const)
+                        .map(|f| f.rust.clone())
+                        .collect();
+                    let flatten = st.fields.iter().any(|f| f.flatten);
+                    shape.constructor = (!args.is_empty() || flatten).then_some(args);
                 }
                 TypeKind::Enum(values) => {
                     shape.kind = "enum".into();
@@ -190,6 +229,9 @@ pub fn diff(old: &Surface, new: &Surface) -> Vec<Change> {
                 if n.returns != m.returns {
                     add(true, format!("method `{name}`"), format!("returns `{}` → `{}`", m.returns, n.returns));
                 }
+                if n.deprecated && !m.deprecated {
+                    add(false, format!("method `{name}`"), "deprecated".into());
+                }
                 if n.feature != m.feature {
                     add(true, format!("method `{name}`"), format!("moved from feature `{}` to `{}`", m.feature, n.feature));
                 }
@@ -226,6 +268,16 @@ pub fn diff(old: &Surface, new: &Surface) -> Vec<Change> {
             let lost: Vec<String> = lost.iter().map(|f| format!("`{f}`")).collect();
             add(true, format!("type `{name}`"), format!("no longer compiled with feature {} alone", lost.join(", ")));
         }
+        if n.deprecated && !t.deprecated {
+            add(false, format!("type `{name}`"), "deprecated".into());
+        }
+        if n.constructor != t.constructor {
+            let args = |c: &Option<Vec<String>>| match c {
+                Some(a) => format!("`new({})`", a.join(", ")),
+                None => "no `new` (built with `Default`)".to_string(),
+            };
+            add(true, format!("`{name}::new`"), format!("{} → {}", args(&t.constructor), args(&n.constructor)));
+        }
         if n.target != t.target {
             add(true, format!("type `{name}`"), format!("`{}` → `{}`", t.target.as_deref().unwrap_or("?"), n.target.as_deref().unwrap_or("?")));
         }
@@ -247,6 +299,10 @@ pub fn diff(old: &Surface, new: &Surface) -> Vec<Change> {
                 ),
                 _ => {}
             }
+        }
+        for (f, shape) in n.fields.iter().filter(|(f, s)| s.deprecated && t.fields.get(*f).is_some_and(|o| !o.deprecated)) {
+            let _ = shape;
+            add(false, format!("`{name}.{f}`"), "deprecated".into());
         }
         for (f, shape) in n.fields.iter().filter(|(f, _)| !t.fields.contains_key(*f)) {
             if shape.required {
@@ -270,6 +326,16 @@ pub fn diff(old: &Surface, new: &Surface) -> Vec<Change> {
     }
     for (name, t) in new.types.iter().filter(|(n, _)| !old.types.contains_key(*n)) {
         add(false, format!("type `{name}`"), format!("added ({})", t.kind));
+    }
+    if old.schemes != new.schemes {
+        // Variants gone, or moved: their implicit numeric values shift (`as` casts).
+        add(true, "enum `Scheme`".into(), format!("variants ({}) → ({})", old.schemes.join(", "), new.schemes.join(", ")));
+    }
+    for g in old.groups.difference(&new.groups) {
+        add(true, format!("group `{g}`"), "removed (its accessor and module)".into());
+    }
+    for g in new.groups.difference(&old.groups) {
+        add(false, format!("group `{g}`"), "added".into());
     }
     for f in old.features.difference(&new.features) {
         add(true, format!("feature `{f}`"), "removed".into());
@@ -409,8 +475,8 @@ mod tests {
     fn classifies_under_the_crate_rules() {
         let mut old = Surface::default();
         let mut s = shape("struct");
-        s.fields.insert("model".into(), FieldShape { ty: "String".into(), required: true });
-        s.fields.insert("stop".into(), FieldShape { ty: "Option<Stop>".into(), required: false });
+        s.fields.insert("model".into(), FieldShape { ty: "String".into(), required: true, deprecated: false });
+        s.fields.insert("stop".into(), FieldShape { ty: "Option<Stop>".into(), required: false, deprecated: false });
         old.types.insert("Req".into(), s.clone());
         let mut e = shape("enum");
         e.variants.insert("A".into(), "\"a\"".into());
@@ -421,7 +487,7 @@ mod tests {
 
         // Additive only.
         let mut new = old.clone();
-        new.types.get_mut("Req").unwrap().fields.insert("seed".into(), FieldShape { ty: "Option<i64>".into(), required: false });
+        new.types.get_mut("Req").unwrap().fields.insert("seed".into(), FieldShape { ty: "Option<i64>".into(), required: false, deprecated: false });
         new.types.get_mut("Mode").unwrap().variants.insert("B".into(), "\"b\"".into());
         new.types.insert("Extra".into(), shape("struct"));
         let changes = diff(&old, &new);
@@ -434,8 +500,8 @@ mod tests {
         // and one renamed.
         let mut new = old.clone();
         let req = new.types.get_mut("Req").unwrap();
-        req.fields.insert("purpose".into(), FieldShape { ty: "String".into(), required: true });
-        req.fields.insert("stop".into(), FieldShape { ty: "Stop".into(), required: true });
+        req.fields.insert("purpose".into(), FieldShape { ty: "String".into(), required: true, deprecated: false });
+        req.fields.insert("stop".into(), FieldShape { ty: "Stop".into(), required: true, deprecated: false });
         new.types.get_mut("Mode").unwrap().variants.clear();
         new.methods.remove("x.gone");
         let m = new.methods.remove("x.old").unwrap();
