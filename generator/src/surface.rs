@@ -213,15 +213,25 @@ pub enum Bump {
 pub fn diff(old: &Surface, new: &Surface) -> Vec<Change> {
     let mut out = Vec::new();
     let mut add = |breaking: bool, item: String, what: String| out.push(Change { breaking, item, what });
-    // Methods; a method whose operation now has another name is a rename.
-    let new_by_op: BTreeMap<&str, &str> = new.methods.iter().map(|(n, m)| (m.operation.as_str(), n.as_str())).collect();
-    let old_by_op: BTreeMap<&str, &str> = old.methods.iter().map(|(n, m)| (m.operation.as_str(), n.as_str())).collect();
+    // Methods; a method gone whose operation has a method only the new surface has is a rename
+    // (a streaming twin shares its operation with the JSON method).
+    let mut renamed_to: BTreeSet<&str> = BTreeSet::new();
     for (name, m) in &old.methods {
         match new.methods.get(name) {
-            None => match new_by_op.get(m.operation.as_str()) {
-                Some(renamed) => add(true, format!("method `{name}`"), format!("renamed `{renamed}` (operation `{}`)", m.operation)),
-                None => add(true, format!("method `{name}`"), format!("removed (operation `{}`, `{}`)", m.operation, m.http)),
-            },
+            None => {
+                let target = new
+                    .methods
+                    .iter()
+                    .find(|(n, nm)| nm.operation == m.operation && !old.methods.contains_key(*n) && !renamed_to.contains(n.as_str()))
+                    .map(|(n, _)| n.as_str());
+                match target {
+                    Some(renamed) => {
+                        renamed_to.insert(renamed);
+                        add(true, format!("method `{name}`"), format!("renamed `{renamed}` (operation `{}`)", m.operation));
+                    }
+                    None => add(true, format!("method `{name}`"), format!("removed (operation `{}`, `{}`)", m.operation, m.http)),
+                }
+            }
             Some(n) => {
                 if n.arguments != m.arguments {
                     add(true, format!("method `{name}`"), format!("arguments ({}) → ({})", m.arguments.join(", "), n.arguments.join(", ")));
@@ -248,10 +258,8 @@ pub fn diff(old: &Surface, new: &Surface) -> Vec<Change> {
             }
         }
     }
-    for (name, m) in new.methods.iter().filter(|(n, _)| !old.methods.contains_key(*n)) {
-        if !old_by_op.contains_key(m.operation.as_str()) {
-            add(false, format!("method `{name}`"), format!("added (`{}`)", m.http));
-        }
+    for (name, m) in new.methods.iter().filter(|(n, _)| !old.methods.contains_key(*n) && !renamed_to.contains(n.as_str())) {
+        add(false, format!("method `{name}`"), format!("added (`{}`)", m.http));
     }
     // Types.
     for (name, t) in &old.types {
@@ -490,8 +498,10 @@ mod tests {
         new.types.get_mut("Req").unwrap().fields.insert("seed".into(), FieldShape { ty: "Option<i64>".into(), required: false, deprecated: false });
         new.types.get_mut("Mode").unwrap().variants.insert("B".into(), "\"b\"".into());
         new.types.insert("Extra".into(), shape("struct"));
+        // A streaming twin of an existing operation is an addition, not a rename.
+        new.methods.insert("chat.stream".into(), Method { operation: "op1".into(), ..Default::default() });
         let changes = diff(&old, &new);
-        assert_eq!(changes.len(), 3, "{changes:?}");
+        assert_eq!(changes.len(), 4, "{changes:?}");
         assert!(changes.iter().all(|c| !c.breaking));
         assert_eq!(bump(&changes), Bump::Patch);
         assert_eq!(bumped("0.1.0", Bump::Patch), "0.1.1");
