@@ -297,11 +297,14 @@ async fn keys_are_redacted_from_debug_and_traces() {
 
 #[tokio::test]
 async fn auth_schemes_user_agent_and_base_path() {
+    // The crate's version as its manifest says (`cargo xtask changelog` bumps it).
+    let manifest = std::fs::read_to_string(common::root().join("generated/Cargo.toml")).unwrap();
+    let version = manifest.lines().find_map(|l| l.strip_prefix("version = \"")).and_then(|v| v.strip_suffix('"')).unwrap();
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/proxy/v1/admin/users"))
         .and(header("authorization", "Bearer admin-secret"))
-        .and(header("user-agent", concat!("mistral-sdk-rust/", "0.1.0")))
+        .and(header("user-agent", format!("mistral-sdk-rust/{version}").as_str()))
         .respond_with(ResponseTemplate::new(500))
         .mount(&server)
         .await;
