@@ -240,12 +240,9 @@ fn stream_twins_from_the_overlay() {
     assert!(diags.iter().any(|d| d.message.contains("already a method")), "{diags:?}");
 }
 
-/// Item docs are placed into the formatted text after formatting (`render::docs::placed`); the
-/// files are the same as when the docs go through `syn` and prettyplease with the code. Checked
-/// on every fixture and on the published specs beside the project (current and history), when
-/// they are there.
-#[test]
-fn placed_docs_equal_formatted_docs() {
+/// The project root, and every spec the generator is checked on: the fixtures, then the
+/// published specs beside the project (history, then current) when they are there.
+fn every_spec() -> (PathBuf, Vec<PathBuf>) {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut specs: Vec<PathBuf> = std::fs::read_dir(root.join("tests/fixtures")).unwrap().map(|e| e.unwrap().path()).collect();
     if let Ok(history) = std::fs::read_dir(root.join("../shared/spec/history")) {
@@ -253,6 +250,16 @@ fn placed_docs_equal_formatted_docs() {
     }
     specs.sort();
     specs.push(root.join("../shared/spec/mistral-openapi.yaml"));
+    (root, specs)
+}
+
+/// Item docs are placed into the formatted text after formatting (`render::docs::placed`); the
+/// files are the same as when the docs go through `syn` and prettyplease with the code. Checked
+/// on every fixture and on the published specs beside the project (current and history), when
+/// they are there.
+#[test]
+fn placed_docs_equal_formatted_docs() {
+    let (root, specs) = every_spec();
     let overlay = Overlay::parse(&std::fs::read_to_string(root.join("spec/overlay.yaml")).unwrap()).unwrap();
     let info = sdkgen::render::SpecInfo { title: "t".into(), version: "v".into(), sha256: "s".into() };
     let mut checked = 0;
@@ -425,16 +432,12 @@ fn a_helper_needing_another_is_left_out_without_it() {
 }
 
 /// Every method's doc has an example (`render::example`) on every fixture and published spec
-/// beside the project, and every type the SDK sends can be built; one that cannot is named here. That they compile is the
-/// generated crate's doctests' job (`cargo test --doc -p mistral-sdk --all-features`).
+/// beside the project, and every type the SDK sends can be built; one that cannot is named
+/// here. That they compile is the generated crate's doctests' job (`cargo test --doc -p
+/// mistral-sdk --all-features`) and the contract tests' (`build_sent_types`).
 #[test]
 fn every_method_has_a_doc_example() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let mut specs: Vec<PathBuf> = std::fs::read_dir(root.join("tests/fixtures")).unwrap().map(|e| e.unwrap().path()).collect();
-    if let Ok(history) = std::fs::read_dir(root.join("../shared/spec/history")) {
-        specs.extend(history.map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|x| x == "yaml")));
-    }
-    specs.push(root.join("../shared/spec/mistral-openapi.yaml"));
+    let (root, specs) = every_spec();
     let overlay = Overlay::parse(&std::fs::read_to_string(root.join("spec/overlay.yaml")).unwrap()).unwrap();
     let mut checked = 0;
     for path in specs.iter().filter(|p| p.exists()) {
