@@ -83,11 +83,11 @@
 //! with [`RunResult::output_as`].
 
 use crate::models::{
-    Agent, AgentTool, CompletionArgs, ConversationAppendRequest, ConversationAppendStreamRequest, ConversationEvent, ConversationEntry,
-    ConversationInputs, ConversationRequest, ConversationResponse, ConversationResponseOutputsItem, ConversationStreamRequest, ConversationUsageInfo,
-    Function, FunctionCallEntry, FunctionCallEntryArguments, ConfirmationStatus, FunctionResultEntry, FunctionTool,
-    FunctionToolType, MessageOutputEntry, MessageOutputEntryContent, MessageOutputEventContent, OutputContentChunks, ResponseFormat,
-    ToolCallConfirmation, ToolCallConfirmationConfirmation, UpdateAgentRequest,
+    Agent, AgentTool, CompletionArgs, ConfirmationStatus, ConversationAppendRequest, ConversationAppendStreamRequest, ConversationEntry,
+    ConversationEvent, ConversationInputs, ConversationRequest, ConversationResponse, ConversationResponseOutputsItem, ConversationStreamRequest,
+    ConversationUsageInfo, Function, FunctionCallEntry, FunctionCallEntryArguments, FunctionResultEntry, FunctionTool, FunctionToolType,
+    MessageOutputEntry, MessageOutputEntryContent, MessageOutputEventContent, OutputContentChunks, ResponseFormat, ToolCallConfirmation,
+    ToolCallConfirmationConfirmation, UpdateAgentRequest,
 };
 use crate::{Error, Event, EventStream, Result};
 use futures::future::BoxFuture;
@@ -719,8 +719,7 @@ fn history(item: ConversationResponseOutputsItem) -> ConversationEntry {
 }
 
 fn results_input(results: &[FunctionResultEntry]) -> Option<ConversationInputs> {
-    (!results.is_empty())
-        .then(|| ConversationInputs::InputEntries(results.iter().cloned().map(ConversationEntry::FunctionResult).collect()))
+    (!results.is_empty()).then(|| ConversationInputs::InputEntries(results.iter().cloned().map(ConversationEntry::FunctionResult).collect()))
 }
 
 fn confirmations_field(confirmations: Vec<ToolCallConfirmation>) -> crate::Nullable<Vec<ToolCallConfirmation>> {
@@ -1065,9 +1064,9 @@ impl StreamState<'_> {
                 let mut calls = Vec::new();
                 for part in std::mem::take(&mut self.parts) {
                     match part {
-                        Part::Message { text, .. } => result
-                            .entries
-                            .push(ConversationEntry::MessageOutput(MessageOutputEntry::new(MessageOutputEntryContent::String(text)))),
+                        Part::Message { text, .. } => {
+                            result.entries.push(ConversationEntry::MessageOutput(MessageOutputEntry::new(MessageOutputEntryContent::String(text))))
+                        }
                         Part::Call { tool_call_id, name, arguments, pending } => {
                             let mut entry = FunctionCallEntry::new(tool_call_id, name, FunctionCallEntryArguments::String(arguments));
                             if pending {
