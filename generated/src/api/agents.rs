@@ -27,7 +27,7 @@ impl<'c> Agents<'c> {
     ///
     /// let request = AgentsCompletionRequest::new(
     ///     vec![
-    ///         Message::User(UserMessage::new("Who is the best French painter? Answer in one short sentence."))
+    ///         Message::User(UserMessage::new("Who is the best French painter? Answer in one short sentence.")),
     ///     ],
     ///     "<agent_id>",
     /// );
@@ -66,7 +66,7 @@ impl<'c> Agents<'c> {
     ///
     /// let request = AgentsCompletionRequest::new(
     ///     vec![
-    ///         Message::User(UserMessage::new("Who is the best French painter? Answer in one short sentence."))
+    ///         Message::User(UserMessage::new("Who is the best French painter? Answer in one short sentence.")),
     ///     ],
     ///     "<agent_id>",
     /// );

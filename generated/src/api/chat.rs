@@ -28,7 +28,7 @@ impl<'c> Chat<'c> {
     /// let request = ChatCompletionRequest::new(
     ///     "mistral-large-latest",
     ///     vec![
-    ///         Message::User(UserMessage::new("Who is the best French painter? Answer in one short sentence."))
+    ///         Message::User(UserMessage::new("Who is the best French painter? Answer in one short sentence.")),
     ///     ],
     /// );
     /// let response = client.chat().complete(request).await?;
@@ -67,7 +67,7 @@ impl<'c> Chat<'c> {
     /// let request = ChatCompletionRequest::new(
     ///     "mistral-large-latest",
     ///     vec![
-    ///         Message::User(UserMessage::new("Who is the best French painter? Answer in one short sentence."))
+    ///         Message::User(UserMessage::new("Who is the best French painter? Answer in one short sentence.")),
     ///     ],
     /// );
     /// let mut stream = client.chat().stream(request).await?;

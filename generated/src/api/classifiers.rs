@@ -53,9 +53,9 @@ impl<'c> Classifiers<'c> {
     /// use mistral_sdk::models::{ChatModerationRequest, ChatModerationRequestInput, Message, SystemMessage};
     ///
     /// let request = ChatModerationRequest::new(
-    ///     ChatModerationRequestInput::MessageList(
-    ///         vec![Message::System(SystemMessage::new("<content>"))],
-    ///     ),
+    ///     ChatModerationRequestInput::MessageList(vec![
+    ///         Message::System(SystemMessage::new("<content>")),
+    ///     ]),
     ///     "<model>",
     /// );
     /// let response = client.classifiers().moderate_chat(request).await?;
@@ -117,11 +117,9 @@ impl<'c> Classifiers<'c> {
     ///
     /// let request = ChatClassificationRequest::new(
     ///     "<model>",
-    ///     ChatClassificationRequestInputs::InstructRequestList(
-    ///         vec![
-    ///             InstructRequest::new(vec![Message::System(SystemMessage::new("<content>"))])
-    ///         ],
-    ///     ),
+    ///     ChatClassificationRequestInputs::InstructRequestList(vec![
+    ///         InstructRequest::new(vec![Message::System(SystemMessage::new("<content>"))]),
+    ///     ]),
     /// );
     /// let response = client.classifiers().classify_chat(request).await?;
     /// println!("{response:?}");

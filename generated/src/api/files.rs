@@ -57,9 +57,7 @@ impl<'c> Files<'c> {
     /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// use mistral_sdk::models::FilesUploadBody;
     ///
-    /// let request = FilesUploadBody::new(
-    ///     mistral_sdk::FilePart::from_path("path/to/file").await?,
-    /// );
+    /// let request = FilesUploadBody::new(mistral_sdk::FilePart::from_path("path/to/file").await?);
     /// let response = client.files().upload(request).await?;
     /// println!("{response:?}");
     /// # Ok(())

@@ -81,11 +81,7 @@ impl<'c> Connectors<'c> {
     ///
     /// ```no_run
     /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
-    /// let response = client
-    ///     .beta()
-    ///     .connectors()
-    ///     .get_auth_url("<connector_id_or_name>")
-    ///     .await?;
+    /// let response = client.beta().connectors().get_auth_url("<connector_id_or_name>").await?;
     /// println!("{response:?}");
     /// # Ok(())
     /// # }
@@ -280,11 +276,7 @@ impl<'c> Connectors<'c> {
     ///
     /// ```no_run
     /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
-    /// let response = client
-    ///     .beta()
-    ///     .connectors()
-    ///     .list_tools("<connector_id_or_name>")
-    ///     .await?;
+    /// let response = client.beta().connectors().list_tools("<connector_id_or_name>").await?;
     /// println!("{response:?}");
     /// # Ok(())
     /// # }

@@ -106,11 +106,7 @@ impl<'c> Conversations<'c> {
     /// use mistral_sdk::models::ConversationAppendRequest;
     ///
     /// let request = ConversationAppendRequest::default();
-    /// let response = client
-    ///     .beta()
-    ///     .conversations()
-    ///     .append("<conversation_id>", request)
-    ///     .await?;
+    /// let response = client.beta().conversations().append("<conversation_id>", request).await?;
     /// println!("{response:?}");
     /// # Ok(())
     /// # }
@@ -192,11 +188,7 @@ impl<'c> Conversations<'c> {
     ///
     /// ```no_run
     /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
-    /// let response = client
-    ///     .beta()
-    ///     .conversations()
-    ///     .get_messages("<conversation_id>")
-    ///     .await?;
+    /// let response = client.beta().conversations().get_messages("<conversation_id>").await?;
     /// println!("{response:?}");
     /// # Ok(())
     /// # }

@@ -119,11 +119,7 @@ impl<'c> Prompts<'c> {
     /// use mistral_sdk::models::PromptsUpdateMetadataBody;
     ///
     /// let request = PromptsUpdateMetadataBody::default();
-    /// let response = client
-    ///     .beta()
-    ///     .prompts()
-    ///     .update_metadata("<prompt_id>", request)
-    ///     .await?;
+    /// let response = client.beta().prompts().update_metadata("<prompt_id>", request).await?;
     /// println!("{response:?}");
     /// # Ok(())
     /// # }

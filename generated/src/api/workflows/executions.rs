@@ -152,11 +152,7 @@ impl<'c> Executions<'c> {
     ///
     /// ```no_run
     /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
-    /// client
-    ///     .workflows()
-    ///     .executions()
-    ///     .terminate_workflow_execution("<execution_id>")
-    ///     .await?;
+    /// client.workflows().executions().terminate_workflow_execution("<execution_id>").await?;
     /// # Ok(())
     /// # }
     /// ```

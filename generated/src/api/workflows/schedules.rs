@@ -51,9 +51,7 @@ impl<'c> Schedules<'c> {
     /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// use mistral_sdk::models::{ScheduleDefinition, WorkflowScheduleRequest};
     ///
-    /// let request = WorkflowScheduleRequest::new(
-    ///     ScheduleDefinition::new(serde_json::json!({})),
-    /// );
+    /// let request = WorkflowScheduleRequest::new(ScheduleDefinition::new(serde_json::json!({})));
     /// let response = client.workflows().schedules().schedule_workflow(request).await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -133,9 +131,7 @@ impl<'c> Schedules<'c> {
     /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// use mistral_sdk::models::{PartialScheduleDefinition, WorkflowScheduleUpdateRequest};
     ///
-    /// let request = WorkflowScheduleUpdateRequest::new(
-    ///     PartialScheduleDefinition::default(),
-    /// );
+    /// let request = WorkflowScheduleUpdateRequest::new(PartialScheduleDefinition::default());
     /// let response = client
     ///     .workflows()
     ///     .schedules()

@@ -184,12 +184,7 @@ impl<'c> UserGroups<'c> {
     ///
     /// ```no_run
     /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
-    /// let response = client
-    ///     .beta()
-    ///     .admin()
-    ///     .user_groups()
-    ///     .list_members("<group_uuid>")
-    ///     .await?;
+    /// let response = client.beta().admin().user_groups().list_members("<group_uuid>").await?;
     /// println!("{response:?}");
     /// # Ok(())
     /// # }
@@ -310,12 +305,7 @@ impl<'c> UserGroups<'c> {
     /// use mistral_sdk::models::AssignGroupToWorkspaceIn;
     ///
     /// let request = AssignGroupToWorkspaceIn::new("<workspace_uuid>");
-    /// client
-    ///     .beta()
-    ///     .admin()
-    ///     .user_groups()
-    ///     .assign_to_workspace("<group_uuid>", request)
-    ///     .await?;
+    /// client.beta().admin().user_groups().assign_to_workspace("<group_uuid>", request).await?;
     /// # Ok(())
     /// # }
     /// ```
@@ -446,12 +436,7 @@ impl<'c> UserGroups<'c> {
     ///
     /// ```no_run
     /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
-    /// let response = client
-    ///     .beta()
-    ///     .admin()
-    ///     .user_groups()
-    ///     .list_nested("<group_uuid>")
-    ///     .await?;
+    /// let response = client.beta().admin().user_groups().list_nested("<group_uuid>").await?;
     /// println!("{response:?}");
     /// # Ok(())
     /// # }
@@ -476,9 +461,9 @@ impl<'c> UserGroups<'c> {
     /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// use mistral_sdk::models::SetNestedGroupsIn;
     ///
-    /// let request = SetNestedGroupsIn::new(
-    ///     vec!["a1b2c3d4-e5f6-7890-abcd-ef1234567890".to_string()],
-    /// );
+    /// let request = SetNestedGroupsIn::new(vec![
+    ///     "a1b2c3d4-e5f6-7890-abcd-ef1234567890".to_string(),
+    /// ]);
     /// client.beta().admin().user_groups().set_nested("<group_uuid>", request).await?;
     /// # Ok(())
     /// # }

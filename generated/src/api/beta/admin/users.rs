@@ -49,7 +49,7 @@ impl<'c> Users<'c> {
     /// use mistral_sdk::models::OrganizationMemberCreate;
     ///
     /// let request = vec![
-    ///     OrganizationMemberCreate::new("alice.martin@example.com", "Alice", "Martin")
+    ///     OrganizationMemberCreate::new("alice.martin@example.com", "Alice", "Martin"),
     /// ];
     /// let response = client.beta().admin().users().create(request).await?;
     /// println!("{response:?}");
@@ -101,9 +101,7 @@ impl<'c> Users<'c> {
     /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// use mistral_sdk::models::OrganizationInviteIN;
     ///
-    /// let request = OrganizationInviteIN::new(
-    ///     "alice.martin@example.com, bob.smith@example.com",
-    /// );
+    /// let request = OrganizationInviteIN::new("alice.martin@example.com, bob.smith@example.com");
     /// let response = client.beta().admin().users().invite(request).await?;
     /// println!("{response:?}");
     /// # Ok(())

@@ -54,12 +54,7 @@ impl<'c> VibeCodeAnalytics<'c> {
     ///
     /// ```no_run
     /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
-    /// let response = client
-    ///     .beta()
-    ///     .admin()
-    ///     .vibe_code_analytics()
-    ///     .by_organization(1, 1)
-    ///     .await?;
+    /// let response = client.beta().admin().vibe_code_analytics().by_organization(1, 1).await?;
     /// println!("{response:?}");
     /// # Ok(())
     /// # }

@@ -205,9 +205,9 @@ impl<'c> Workspaces<'c> {
     /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// use mistral_sdk::models::{BaseWorkspaceMemberIN, RemoveWorkspaceMembersIN};
     ///
-    /// let request = RemoveWorkspaceMembersIN::new(
-    ///     vec![BaseWorkspaceMemberIN::new("<user_uuid>")],
-    /// );
+    /// let request = RemoveWorkspaceMembersIN::new(vec![
+    ///     BaseWorkspaceMemberIN::new("<user_uuid>"),
+    /// ]);
     /// let response = client
     ///     .beta()
     ///     .admin()

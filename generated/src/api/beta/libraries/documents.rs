@@ -56,9 +56,7 @@ impl<'c> Documents<'c> {
     /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// use mistral_sdk::models::DocumentsUploadBody;
     ///
-    /// let request = DocumentsUploadBody::new(
-    ///     mistral_sdk::FilePart::from_path("path/to/file").await?,
-    /// );
+    /// let request = DocumentsUploadBody::new(mistral_sdk::FilePart::from_path("path/to/file").await?);
     /// let response = client
     ///     .beta()
     ///     .libraries()
@@ -383,12 +381,7 @@ impl<'c> Documents<'c> {
     ///
     /// ```no_run
     /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
-    /// client
-    ///     .beta()
-    ///     .libraries()
-    ///     .documents()
-    ///     .reprocess("<library_id>", "<document_id>")
-    ///     .await?;
+    /// client.beta().libraries().documents().reprocess("<library_id>", "<document_id>").await?;
     /// # Ok(())
     /// # }
     /// ```

@@ -49,15 +49,11 @@ impl<'c> Campaigns<'c> {
     /// use mistral_sdk::models::{BaseFieldDefinitionSupportedOperatorsItem, CreateCampaignRequest, FilterCondition, FilterGroupAndItem, FilterPayload};
     ///
     /// let request = CreateCampaignRequest::new(
-    ///     FilterPayload::new(
-    ///         FilterGroupAndItem::FilterCondition(
-    ///             FilterCondition::new(
-    ///                 "<field>",
-    ///                 BaseFieldDefinitionSupportedOperatorsItem::Lt,
-    ///                 serde_json::json!({}),
-    ///             ),
-    ///         ),
-    ///     ),
+    ///     FilterPayload::new(FilterGroupAndItem::FilterCondition(FilterCondition::new(
+    ///         "<field>",
+    ///         BaseFieldDefinitionSupportedOperatorsItem::Lt,
+    ///         serde_json::json!({}),
+    ///     ))),
     ///     "<judge_id>",
     ///     "<name>",
     ///     "<description>",
@@ -89,12 +85,7 @@ impl<'c> Campaigns<'c> {
     ///
     /// ```no_run
     /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
-    /// let response = client
-    ///     .beta()
-    ///     .observability()
-    ///     .campaigns()
-    ///     .fetch("<campaign_id>")
-    ///     .await?;
+    /// let response = client.beta().observability().campaigns().fetch("<campaign_id>").await?;
     /// println!("{response:?}");
     /// # Ok(())
     /// # }

@@ -54,11 +54,9 @@ impl<'c> Judges<'c> {
     ///     "<name>",
     ///     "<description>",
     ///     "<model_name>",
-    ///     JudgeOutput2::Classification(
-    ///         JudgeClassificationOutput::new(
-    ///             vec![JudgeClassificationOutputOption::new("<value>", "<description>")],
-    ///         ),
-    ///     ),
+    ///     JudgeOutput2::Classification(JudgeClassificationOutput::new(vec![
+    ///         JudgeClassificationOutputOption::new("<value>", "<description>"),
+    ///     ])),
     ///     "<instructions>",
     ///     vec!["<tools>".to_string()],
     /// );
@@ -114,11 +112,9 @@ impl<'c> Judges<'c> {
     ///     "<name>",
     ///     "<description>",
     ///     "<model_name>",
-    ///     JudgeOutput2::Classification(
-    ///         JudgeClassificationOutput::new(
-    ///             vec![JudgeClassificationOutputOption::new("<value>", "<description>")],
-    ///         ),
-    ///     ),
+    ///     JudgeOutput2::Classification(JudgeClassificationOutput::new(vec![
+    ///         JudgeClassificationOutputOption::new("<value>", "<description>"),
+    ///     ])),
     ///     "<instructions>",
     ///     vec!["<tools>".to_string()],
     /// );

@@ -73,12 +73,7 @@ impl<'c> Logs<'c> {
     ///
     /// ```no_run
     /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
-    /// let response = client
-    ///     .beta()
-    ///     .observability()
-    ///     .logs()
-    ///     .fetch_options("<field_name>")
-    ///     .await?;
+    /// let response = client.beta().observability().logs().fetch_options("<field_name>").await?;
     /// println!("{response:?}");
     /// # Ok(())
     /// # }

@@ -56,9 +56,10 @@ impl<'c> Spans<'c> {
     /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// use mistral_sdk::models::{AggregationRequest, MetricAggregation, MetricDefinition};
     ///
-    /// let request = AggregationRequest::new(
-    ///     MetricDefinition::new("<measure>", MetricAggregation::Count),
-    /// );
+    /// let request = AggregationRequest::new(MetricDefinition::new(
+    ///     "<measure>",
+    ///     MetricAggregation::Count,
+    /// ));
     /// let response = client.beta().observability().spans().aggregate(request).await?;
     /// println!("{response:?}");
     /// # Ok(())

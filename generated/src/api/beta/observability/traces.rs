@@ -53,9 +53,10 @@ impl<'c> Traces<'c> {
     /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// use mistral_sdk::models::{AggregationRequest, MetricAggregation, MetricDefinition};
     ///
-    /// let request = AggregationRequest::new(
-    ///     MetricDefinition::new("<measure>", MetricAggregation::Count),
-    /// );
+    /// let request = AggregationRequest::new(MetricDefinition::new(
+    ///     "<measure>",
+    ///     MetricAggregation::Count,
+    /// ));
     /// let response = client.beta().observability().traces().aggregate(request).await?;
     /// println!("{response:?}");
     /// # Ok(())

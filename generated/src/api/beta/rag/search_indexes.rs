@@ -49,25 +49,28 @@ impl<'c> SearchIndexes<'c> {
     ///
     /// let request = RegisterDeploymentRequestDeployment::new(
     ///     "<name>",
-    ///     RegisterDeploymentRequestDeploymentDeployment::Vespa(
-    ///         RegisterDeploymentRequestVespaDeployment::new(
-    ///             "<vespa_version>",
-    ///             vec![
-    ///                 RegisterDeploymentRequestVespaIndex::new("<name>",
-    ///                 vec![RegisterDeploymentRequestVespaField::new("<name>",
-    ///                 SchemaFieldDataType::Int, SchemaFieldStorage::InMemory,
-    ///                 SchemaFieldRankingType::Count, SchemaFieldIndex::Ann, true)], "<sd>")
-    ///             ],
-    ///             "<query_url>",
-    ///         ),
-    ///     ),
+    ///     RegisterDeploymentRequestDeploymentDeployment::Vespa(RegisterDeploymentRequestVespaDeployment::new(
+    ///         "<vespa_version>",
+    ///         vec![
+    ///             RegisterDeploymentRequestVespaIndex::new(
+    ///                 "<name>",
+    ///                 vec![
+    ///                     RegisterDeploymentRequestVespaField::new(
+    ///                         "<name>",
+    ///                         SchemaFieldDataType::Int,
+    ///                         SchemaFieldStorage::InMemory,
+    ///                         SchemaFieldRankingType::Count,
+    ///                         SchemaFieldIndex::Ann,
+    ///                         true,
+    ///                     ),
+    ///                 ],
+    ///                 "<sd>",
+    ///             ),
+    ///         ],
+    ///         "<query_url>",
+    ///     )),
     /// );
-    /// let response = client
-    ///     .beta()
-    ///     .rag()
-    ///     .search_indexes()
-    ///     .register_deployment(request)
-    ///     .await?;
+    /// let response = client.beta().rag().search_indexes().register_deployment(request).await?;
     /// println!("{response:?}");
     /// # Ok(())
     /// # }
@@ -130,12 +133,10 @@ impl<'c> SearchIndexes<'c> {
     /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// use mistral_sdk::models::{SearchIndexesUpdateDeploymentMetricsBody, UpdateMetricsRequestDeploymentMetricsOnline, UpdateMetricsRequestIndexMetrics};
     ///
-    /// let request = SearchIndexesUpdateDeploymentMetricsBody::Online(
-    ///     UpdateMetricsRequestDeploymentMetricsOnline::new(
-    ///         1,
-    ///         vec![UpdateMetricsRequestIndexMetrics::new("<name>", 1)],
-    ///     ),
-    /// );
+    /// let request = SearchIndexesUpdateDeploymentMetricsBody::Online(UpdateMetricsRequestDeploymentMetricsOnline::new(
+    ///     1,
+    ///     vec![UpdateMetricsRequestIndexMetrics::new("<name>", 1)],
+    /// ));
     /// let response = client
     ///     .beta()
     ///     .rag()

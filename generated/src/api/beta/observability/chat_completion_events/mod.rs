@@ -31,17 +31,11 @@ impl<'c> ChatCompletionEvents<'c> {
     /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// use mistral_sdk::models::{BaseFieldDefinitionSupportedOperatorsItem, FilterCondition, FilterGroupAndItem, FilterPayload, SearchChatCompletionEventsRequest};
     ///
-    /// let request = SearchChatCompletionEventsRequest::new(
-    ///     FilterPayload::new(
-    ///         FilterGroupAndItem::FilterCondition(
-    ///             FilterCondition::new(
-    ///                 "<field>",
-    ///                 BaseFieldDefinitionSupportedOperatorsItem::Lt,
-    ///                 serde_json::json!({}),
-    ///             ),
-    ///         ),
-    ///     ),
-    /// );
+    /// let request = SearchChatCompletionEventsRequest::new(FilterPayload::new(FilterGroupAndItem::FilterCondition(FilterCondition::new(
+    ///     "<field>",
+    ///     BaseFieldDefinitionSupportedOperatorsItem::Lt,
+    ///     serde_json::json!({}),
+    /// ))));
     /// let response = client
     ///     .beta()
     ///     .observability()
@@ -77,17 +71,11 @@ impl<'c> ChatCompletionEvents<'c> {
     /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// use mistral_sdk::models::{BaseFieldDefinitionSupportedOperatorsItem, FilterCondition, FilterGroupAndItem, FilterPayload, SearchChatCompletionEventIdsRequest};
     ///
-    /// let request = SearchChatCompletionEventIdsRequest::new(
-    ///     FilterPayload::new(
-    ///         FilterGroupAndItem::FilterCondition(
-    ///             FilterCondition::new(
-    ///                 "<field>",
-    ///                 BaseFieldDefinitionSupportedOperatorsItem::Lt,
-    ///                 serde_json::json!({}),
-    ///             ),
-    ///         ),
-    ///     ),
-    /// );
+    /// let request = SearchChatCompletionEventIdsRequest::new(FilterPayload::new(FilterGroupAndItem::FilterCondition(FilterCondition::new(
+    ///     "<field>",
+    ///     BaseFieldDefinitionSupportedOperatorsItem::Lt,
+    ///     serde_json::json!({}),
+    /// ))));
     /// let response = client
     ///     .beta()
     ///     .observability()
@@ -180,22 +168,16 @@ impl<'c> ChatCompletionEvents<'c> {
     /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// use mistral_sdk::models::{CreateJudgeRequest, JudgeChatCompletionEventRequest, JudgeClassificationOutput, JudgeClassificationOutputOption, JudgeOutput2};
     ///
-    /// let request = JudgeChatCompletionEventRequest::new(
-    ///     CreateJudgeRequest::new(
-    ///         "<name>",
-    ///         "<description>",
-    ///         "<model_name>",
-    ///         JudgeOutput2::Classification(
-    ///             JudgeClassificationOutput::new(
-    ///                 vec![
-    ///                     JudgeClassificationOutputOption::new("<value>", "<description>")
-    ///                 ],
-    ///             ),
-    ///         ),
-    ///         "<instructions>",
-    ///         vec!["<tools>".to_string()],
-    ///     ),
-    /// );
+    /// let request = JudgeChatCompletionEventRequest::new(CreateJudgeRequest::new(
+    ///     "<name>",
+    ///     "<description>",
+    ///     "<model_name>",
+    ///     JudgeOutput2::Classification(JudgeClassificationOutput::new(vec![
+    ///         JudgeClassificationOutputOption::new("<value>", "<description>"),
+    ///     ])),
+    ///     "<instructions>",
+    ///     vec!["<tools>".to_string()],
+    /// ));
     /// let response = client
     ///     .beta()
     ///     .observability()

@@ -268,9 +268,9 @@ impl<'c> Datasets<'c> {
     /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// use mistral_sdk::models::ImportDatasetFromExplorerRequest;
     ///
-    /// let request = ImportDatasetFromExplorerRequest::new(
-    ///     vec!["<completion_event_ids>".to_string()],
-    /// );
+    /// let request = ImportDatasetFromExplorerRequest::new(vec![
+    ///     "<completion_event_ids>".to_string(),
+    /// ]);
     /// let response = client
     ///     .beta()
     ///     .observability()
@@ -342,9 +342,9 @@ impl<'c> Datasets<'c> {
     /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// use mistral_sdk::models::ImportDatasetFromPlaygroundRequest;
     ///
-    /// let request = ImportDatasetFromPlaygroundRequest::new(
-    ///     vec!["<conversation_ids>".to_string()],
-    /// );
+    /// let request = ImportDatasetFromPlaygroundRequest::new(vec![
+    ///     "<conversation_ids>".to_string(),
+    /// ]);
     /// let response = client
     ///     .beta()
     ///     .observability()
@@ -380,9 +380,9 @@ impl<'c> Datasets<'c> {
     /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// use mistral_sdk::models::ImportDatasetFromDatasetRequest;
     ///
-    /// let request = ImportDatasetFromDatasetRequest::new(
-    ///     vec!["<dataset_record_ids>".to_string()],
-    /// );
+    /// let request = ImportDatasetFromDatasetRequest::new(vec![
+    ///     "<dataset_record_ids>".to_string(),
+    /// ]);
     /// let response = client
     ///     .beta()
     ///     .observability()

@@ -50,13 +50,7 @@ impl<'c> Records<'c> {
     ///
     /// ```no_run
     /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
-    /// client
-    ///     .beta()
-    ///     .observability()
-    ///     .datasets()
-    ///     .records()
-    ///     .delete("<dataset_record_id>")
-    ///     .await?;
+    /// client.beta().observability().datasets().records().delete("<dataset_record_id>").await?;
     /// # Ok(())
     /// # }
     /// ```
@@ -80,9 +74,7 @@ impl<'c> Records<'c> {
     /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// use mistral_sdk::models::DeleteDatasetRecordsRequest;
     ///
-    /// let request = DeleteDatasetRecordsRequest::new(
-    ///     vec!["<dataset_record_ids>".to_string()],
-    /// );
+    /// let request = DeleteDatasetRecordsRequest::new(vec!["<dataset_record_ids>".to_string()]);
     /// client.beta().observability().datasets().records().bulk_delete(request).await?;
     /// # Ok(())
     /// # }
@@ -110,22 +102,16 @@ impl<'c> Records<'c> {
     /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// use mistral_sdk::models::{CreateJudgeRequest, JudgeClassificationOutput, JudgeClassificationOutputOption, JudgeDatasetRecordRequest, JudgeOutput2};
     ///
-    /// let request = JudgeDatasetRecordRequest::new(
-    ///     CreateJudgeRequest::new(
-    ///         "<name>",
-    ///         "<description>",
-    ///         "<model_name>",
-    ///         JudgeOutput2::Classification(
-    ///             JudgeClassificationOutput::new(
-    ///                 vec![
-    ///                     JudgeClassificationOutputOption::new("<value>", "<description>")
-    ///                 ],
-    ///             ),
-    ///         ),
-    ///         "<instructions>",
-    ///         vec!["<tools>".to_string()],
-    ///     ),
-    /// );
+    /// let request = JudgeDatasetRecordRequest::new(CreateJudgeRequest::new(
+    ///     "<name>",
+    ///     "<description>",
+    ///     "<model_name>",
+    ///     JudgeOutput2::Classification(JudgeClassificationOutput::new(vec![
+    ///         JudgeClassificationOutputOption::new("<value>", "<description>"),
+    ///     ])),
+    ///     "<instructions>",
+    ///     vec!["<tools>".to_string()],
+    /// ));
     /// let response = client
     ///     .beta()
     ///     .observability()
@@ -162,9 +148,7 @@ impl<'c> Records<'c> {
     /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// use mistral_sdk::models::UpdateDatasetRecordPayloadRequest;
     ///
-    /// let request = UpdateDatasetRecordPayloadRequest::new(
-    ///     std::collections::BTreeMap::new(),
-    /// );
+    /// let request = UpdateDatasetRecordPayloadRequest::new(std::collections::BTreeMap::new());
     /// client
     ///     .beta()
     ///     .observability()
@@ -200,9 +184,7 @@ impl<'c> Records<'c> {
     /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// use mistral_sdk::models::UpdateDatasetRecordPropertiesRequest;
     ///
-    /// let request = UpdateDatasetRecordPropertiesRequest::new(
-    ///     std::collections::BTreeMap::new(),
-    /// );
+    /// let request = UpdateDatasetRecordPropertiesRequest::new(std::collections::BTreeMap::new());
     /// client
     ///     .beta()
     ///     .observability()
