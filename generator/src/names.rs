@@ -48,7 +48,14 @@ pub fn pascal(s: &str) -> String {
 
 /// A field name (snake_case); Rust keywords become raw identifiers (`r#type`).
 pub fn field_name(wire: &str) -> String {
-    let mut s = alnum_words(wire).to_snake_case();
+    // Most wire names are snake_case already, which the conversion leaves as they are; it is a
+    // good part of a regeneration's cost, so it runs only for the others.
+    let plain = wire.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && wire.starts_with(|c: char| c.is_ascii_lowercase())
+        && !wire.ends_with('_')
+        && !wire.contains("__")
+        && !wire.bytes().zip(wire.bytes().skip(1)).any(|(a, b)| a.is_ascii_digit() != b.is_ascii_digit() && b != b'_' && a != b'_');
+    let mut s = if plain { wire.to_string() } else { alnum_words(wire).to_snake_case() };
     if s.is_empty() {
         s = "field".into();
     }
@@ -99,6 +106,19 @@ pub fn unique(name: String, taken: &mut std::collections::HashSet<String>) -> St
 
 #[cfg(test)]
 mod tests {
+    /// The snake_case shortcut of `field_name` gives what the conversion gives.
+    #[test]
+    fn snake_case_names_are_kept_as_the_conversion_would_keep_them() {
+        use heck::ToSnakeCase;
+        for w in ["model", "max_tokens", "stop", "top_p", "a", "random_seed", "response_format", "x_y_z", "created_at", "type"] {
+            let mut slow = alnum_words(w).to_snake_case();
+            if KEYWORDS.contains(&slow.as_str()) {
+                slow.insert_str(0, "r#");
+            }
+            assert_eq!(field_name(w), slow, "{w}");
+        }
+    }
+
     use super::*;
 
     #[test]
