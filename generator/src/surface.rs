@@ -410,7 +410,7 @@ fn counts(changes: &[Change]) -> String {
         };
         *c.entry((kind, how)).or_default() += 1;
     }
-    c.iter().map(|((k, h), n)| format!("{n} {k} {h}")).collect::<Vec<_>>().join(", ")
+    c.iter().map(|((k, h), n)| format!("{k} {h}: {n}")).collect::<Vec<_>>().join(", ")
 }
 
 /// The report a reviewer reads first: a summary line, then the breaking changes, then the rest.

@@ -156,7 +156,7 @@ fn sample_struct(ir: &sdkgen::ir::Ir, name: &str, omit: Option<&str>, depth: usi
     let Some(sdkgen::ir::TypeDef { kind: sdkgen::ir::TypeKind::Struct(st), .. }) = ir.find(name) else { panic!("{name} is not a struct") };
     let mut map = serde_json::Map::new();
     for f in &st.fields {
-        if (Some(f.wire.as_str()) == omit && !f.is_const) || !(f.required || f.is_const) {
+        if !f.is_const && (Some(f.wire.as_str()) == omit || !f.required) {
             continue;
         }
         let v = if f.nullable && !f.is_const { serde_json::Value::Null } else { sample(ir, &f.ty, depth + 1) };
