@@ -579,6 +579,14 @@ impl Ir {
         self.features.iter().find(|f| f.name == name)
     }
 
+    /// The spec's first example of a field of the type whose schema is at `origin` (its
+    /// `x-examples`, written on the field's schema).
+    pub fn field_example(&self, origin: &str, wire: &str) -> Option<&serde_json::Value> {
+        let at = format!("{}/examples/0", crate::diag::child(&format!("{origin}/properties"), wire));
+        let i = self.examples.binary_search_by(|e| e.pointer.as_str().cmp(&at)).ok()?;
+        Some(&self.examples[i].value)
+    }
+
     pub fn find(&self, name: &str) -> Option<&TypeDef> {
         self.types.binary_search_by(|t| t.name.as_str().cmp(name)).ok().map(|i| &self.types[i])
     }

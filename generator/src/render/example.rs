@@ -6,7 +6,7 @@
 
 use crate::ir::*;
 use serde_json::Value;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 /// How deep a value is built before the example gives up on it (a method without an example is
 /// better than one that does not compile).
@@ -14,8 +14,6 @@ const MAX_DEPTH: u32 = 12;
 
 pub struct Examples<'a> {
     ir: &'a Ir,
-    /// An `x-examples` list's first value, by the schema pointer it is written at.
-    values: HashMap<String, &'a Value>,
     /// Files from bytes in memory (`FilePart::from_bytes`), for code that cannot await.
     in_memory_files: bool,
 }
@@ -86,13 +84,7 @@ enum Slot {
 
 impl<'a> Examples<'a> {
     pub fn new(ir: &'a Ir) -> Self {
-        let mut values = HashMap::new();
-        for e in &ir.examples {
-            if let Some(at) = e.pointer.strip_suffix("/examples/0") {
-                values.insert(at.to_string(), &e.value);
-            }
-        }
-        Examples { ir, values, in_memory_files: false }
+        Examples { ir, in_memory_files: false }
     }
 
     /// The same, building files from bytes in memory.
@@ -287,8 +279,7 @@ impl<'a> Examples<'a> {
 
     /// The spec's example of a field, written on the field's schema in the type's component.
     fn field_example(&self, def: &TypeDef, f: &Field) -> Option<&'a Value> {
-        let at = crate::diag::child(&format!("{}/properties", def.origin), &f.wire);
-        self.values.get(&at).copied()
+        self.ir.field_example(&def.origin, &f.wire)
     }
 }
 

@@ -167,6 +167,8 @@ pub struct Context<'a> {
     pub contract_parts: usize,
     /// The methods' doc examples' values.
     pub examples: example::Examples<'a>,
+    /// The runnable examples the crate gets (those whose features it has), with their features.
+    pub crate_examples: Vec<(&'static str, &'static str, &'static [&'static str])>,
 }
 
 /// One output of the generator: a function from the IR (through the [`Context`]) to the jobs
@@ -370,8 +372,7 @@ fn manifests_output<'a>(cx: &'a Context<'a>) -> Vec<Job<'a>> {
         let ir = cx.ir;
         let mut env = minijinja::Environment::new();
         env.set_keep_trailing_newline(true);
-        let names: std::collections::BTreeSet<String> = cargo_features(ir).iter().map(|f| f.name.to_string()).collect();
-        let examples: Vec<ExampleEntry> = examples_for(&names).into_iter().map(|(name, _, features)| ExampleEntry { name, features }).collect();
+        let examples: Vec<ExampleEntry> = cx.crate_examples.iter().map(|&(name, _, features)| ExampleEntry { name, features }).collect();
         let ctx = minijinja::context! {
             spec => cx.spec,
             examples => examples,
@@ -385,9 +386,7 @@ fn manifests_output<'a>(cx: &'a Context<'a>) -> Vec<Job<'a>> {
         };
         Ok(env.render_str(template, &ctx)?)
     };
-    let names: std::collections::BTreeSet<String> = cargo_features(cx.ir).iter().map(|f| f.name.to_string()).collect();
-    let examples = examples_for(&names);
-    let list: Vec<&str> = examples.iter().map(|(n, _, _)| *n).collect();
+    let list: Vec<&str> = cx.crate_examples.iter().map(|(n, _, _)| *n).collect();
     let index = format!(
         "# Examples\n\n`cargo run --example NAME` with `MISTRAL_API_KEY` set (and `MISTRAL_BASE_URL` for another server, a mock among them): {}.\n",
         list.join(", ")
@@ -398,7 +397,9 @@ fn manifests_output<'a>(cx: &'a Context<'a>) -> Vec<Job<'a>> {
         Job::new(1, move || Ok(Piece::text("LICENSE", LICENSE.to_string()))),
         Job::new(1, move || Ok(Piece::text("examples/README.md", index.clone()))),
     ];
-    jobs.extend(examples.into_iter().map(|(name, text, _)| Job::new(1, move || Ok(Piece::text(format!("examples/{name}.rs"), text.to_string())))));
+    jobs.extend(
+        cx.crate_examples.iter().map(|&(name, text, _)| Job::new(1, move || Ok(Piece::text(format!("examples/{name}.rs"), text.to_string())))),
+    );
     jobs
 }
 
@@ -443,6 +444,7 @@ pub fn render_all_with(ir: &Ir, spec: &SpecInfo, place_docs: bool) -> Result<Ren
         groups: ops::groups(ir),
         contract_parts: (threads * 2).min(ir.operations.len().max(1)),
         examples: example::Examples::new(ir),
+        crate_examples: examples_for(&cargo_features(ir).iter().map(|f| f.name.to_string()).collect()),
     };
     let mut jobs: Vec<Job> = OUTPUTS.iter().flat_map(|o| (o.jobs)(&cx)).collect();
     jobs.sort_by_key(|j| std::cmp::Reverse(j.cost));

@@ -283,9 +283,7 @@ fn kind_phrase(t: &TypeRef, format: Option<&str>) -> String {
 /// The spec's first example of a field (`x-examples` on its schema), as JSON text short enough
 /// for a doc line.
 fn field_example(ir: &Ir, origin: &str, f: &Field) -> Option<String> {
-    let at = format!("{}/examples/0", crate::diag::child(&format!("{origin}/properties"), &f.wire));
-    let i = ir.examples.binary_search_by(|e| e.pointer.as_str().cmp(&at)).ok()?;
-    let text = ir.examples[i].value.to_string();
+    let text = ir.field_example(origin, &f.wire)?.to_string();
     (text.len() <= 100 && !text.contains('`')).then_some(text)
 }
 
