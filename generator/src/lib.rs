@@ -67,10 +67,23 @@ pub fn regenerate(spec: &[u8], overlay: &Overlay, out: &std::path::Path) -> Resu
 
 /// Runs the whole pipeline in memory.
 pub fn generate(spec_text: &str, overlay: &Overlay) -> Result<Generated> {
-    let (normalized, ir, diagnostics) = lower_spec(spec_text, overlay)?;
-    // Freeing the document trees takes a while and nothing waits for it.
-    std::thread::spawn(move || drop(normalized));
-    let spec = render::SpecInfo { title: ir.title.clone(), version: ir.version.clone(), sha256: load::sha256_hex(spec_text.as_bytes()) };
+    let mut diags = diag::Diagnostics::default();
+    let value = load::parse_yaml(spec_text)?;
+    let normalize::Normalized { document, openapi } = normalize::normalize(value, &mut diags)?;
+    // Lowering runs on one core; the other frees the document tree (lowering reads only the
+    // parsed `openapi`) and hashes the spec meanwhile.
+    let (ir, sha256) = std::thread::scope(|scope| {
+        let side = scope.spawn(move || {
+            drop(document);
+            load::sha256_hex(spec_text.as_bytes())
+        });
+        let ir = lower::lower(&openapi, overlay, &mut diags);
+        (ir, side.join().expect("the spec hashing thread panicked"))
+    });
+    let diagnostics = diags.finish();
+    // Freeing the parsed spec takes a while and nothing waits for it.
+    std::thread::spawn(move || drop(openapi));
+    let spec = render::SpecInfo { title: ir.title.clone(), version: ir.version.clone(), sha256 };
     let render::Rendering { mut files, contract_tests } = render::render_all(&ir, &spec)?;
     // The public API as data, which the next regeneration's change report is made against.
     let features = surface::manifest_features(files.get("Cargo.toml").map_or("", String::as_str));

@@ -480,11 +480,27 @@ pub fn render_all_with(ir: &Ir, spec: &SpecInfo, place_docs: bool) -> Result<Ren
             pieces.entry((target, path)).or_insert_with(|| (rust, Vec::new())).1.push((order, text));
         }
     }
-    let mut rendering = Rendering { files: BTreeMap::new(), contract_tests: String::new() };
-    for ((target, path), (rust, mut parts)) in pieces {
+    // Files are independent: they are joined and spaced on every thread too.
+    let pieces: Vec<_> = pieces.into_iter().map(std::sync::Mutex::new).collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let join = || loop {
+        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let Some(piece) = pieces.get(i) else { return };
+        let mut piece = piece.lock().expect("a file's pieces");
+        let (_, (rust, parts)) = &mut *piece;
         parts.sort_by_key(|(order, _)| *order);
-        let joined: String = parts.into_iter().map(|(_, t)| t).collect();
-        let text = if rust { space_items(&format!("{HEADER}{joined}")) } else { joined };
+        let joined: String = parts.drain(..).map(|(_, t)| t).collect();
+        let text = if *rust { space_items(&format!("{HEADER}{joined}")) } else { joined };
+        parts.push((0, text));
+    };
+    std::thread::scope(|scope| {
+        (1..threads).for_each(|_| drop(scope.spawn(join)));
+        join();
+    });
+    let mut rendering = Rendering { files: BTreeMap::new(), contract_tests: String::new() };
+    for piece in pieces {
+        let ((target, path), (_, mut parts)) = piece.into_inner().expect("a file's pieces");
+        let text = parts.pop().map(|(_, t)| t).unwrap_or_default();
         match target {
             Target::Crate => {
                 rendering.files.insert(path, text);
