@@ -59,49 +59,7 @@ pub mod structured;
 #[cfg(
     all(
         feature = "conversation-run",
-        all(
-            feature = "beta-agents",
-            any(feature = "beta-agents", feature = "beta-conversations"),
-            any(feature = "beta-agents", feature = "beta-conversations"),
-            feature = "beta-conversations",
-            feature = "beta-conversations",
-            feature = "beta-conversations",
-            feature = "beta-conversations",
-            feature = "beta-conversations",
-            feature = "beta-conversations",
-            feature = "beta-conversations",
-            feature = "beta-conversations",
-            feature = "beta-conversations",
-            any(
-                feature = "agents",
-                feature = "beta-agents",
-                feature = "beta-connectors",
-                feature = "beta-conversations",
-                feature = "chat"
-            ),
-            feature = "beta-conversations",
-            feature = "beta-conversations",
-            feature = "beta-conversations",
-            feature = "beta-conversations",
-            any(feature = "beta-agents", feature = "beta-conversations"),
-            feature = "beta-conversations",
-            feature = "beta-conversations",
-            feature = "beta-conversations",
-            feature = "beta-conversations",
-            feature = "beta-conversations",
-            feature = "beta-conversations",
-            feature = "beta-conversations",
-            any(
-                feature = "agents",
-                feature = "beta-conversations",
-                feature = "chat",
-                feature = "classifiers",
-                feature = "fim"
-            ),
-            feature = "beta-conversations",
-            feature = "beta-conversations",
-            feature = "beta-agents"
-        )
+        all(feature = "beta-agents", feature = "beta-conversations")
     )
 )]
 #[cfg_attr(
@@ -110,49 +68,7 @@ pub mod structured;
         cfg(
             all(
                 feature = "conversation-run",
-                all(
-                    feature = "beta-agents",
-                    any(feature = "beta-agents", feature = "beta-conversations"),
-                    any(feature = "beta-agents", feature = "beta-conversations"),
-                    feature = "beta-conversations",
-                    feature = "beta-conversations",
-                    feature = "beta-conversations",
-                    feature = "beta-conversations",
-                    feature = "beta-conversations",
-                    feature = "beta-conversations",
-                    feature = "beta-conversations",
-                    feature = "beta-conversations",
-                    feature = "beta-conversations",
-                    any(
-                        feature = "agents",
-                        feature = "beta-agents",
-                        feature = "beta-connectors",
-                        feature = "beta-conversations",
-                        feature = "chat"
-                    ),
-                    feature = "beta-conversations",
-                    feature = "beta-conversations",
-                    feature = "beta-conversations",
-                    feature = "beta-conversations",
-                    any(feature = "beta-agents", feature = "beta-conversations"),
-                    feature = "beta-conversations",
-                    feature = "beta-conversations",
-                    feature = "beta-conversations",
-                    feature = "beta-conversations",
-                    feature = "beta-conversations",
-                    feature = "beta-conversations",
-                    feature = "beta-conversations",
-                    any(
-                        feature = "agents",
-                        feature = "beta-conversations",
-                        feature = "chat",
-                        feature = "classifiers",
-                        feature = "fim"
-                    ),
-                    feature = "beta-conversations",
-                    feature = "beta-conversations",
-                    feature = "beta-agents"
-                )
+                all(feature = "beta-agents", feature = "beta-conversations")
             )
         )
     )

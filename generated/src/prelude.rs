@@ -9,44 +9,44 @@ pub use futures::StreamExt as _;
 #[cfg(feature = "chat")]
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 pub use crate::models::ChatCompletionRequest;
-#[cfg(any (feature = "agents" , feature = "chat"))]
-#[cfg_attr(docsrs, doc(cfg(any (feature = "agents" , feature = "chat"))))]
+#[cfg(any(feature = "agents", feature = "chat"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat"))))]
 pub use crate::models::ChatCompletionResponse;
-#[cfg(any (feature = "agents" , feature = "chat" , feature = "fim"))]
-#[cfg_attr(docsrs, doc(cfg(any (feature = "agents" , feature = "chat" , feature = "fim"))))]
+#[cfg(any(feature = "agents", feature = "chat", feature = "fim"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat", feature = "fim"))))]
 pub use crate::models::CompletionChunk;
-#[cfg(any (feature = "agents" , feature = "chat" , feature = "classifiers"))]
-#[cfg_attr(docsrs, doc(cfg(any (feature = "agents" , feature = "chat" , feature = "classifiers"))))]
+#[cfg(any(feature = "agents", feature = "chat", feature = "classifiers"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat", feature = "classifiers"))))]
 pub use crate::models::Message;
-#[cfg(any (feature = "agents" , feature = "chat" , feature = "classifiers"))]
-#[cfg_attr(docsrs, doc(cfg(any (feature = "agents" , feature = "chat" , feature = "classifiers"))))]
+#[cfg(any(feature = "agents", feature = "chat", feature = "classifiers"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat", feature = "classifiers"))))]
 pub use crate::models::UserMessage;
-#[cfg(any (feature = "agents" , feature = "chat" , feature = "classifiers"))]
-#[cfg_attr(docsrs, doc(cfg(any (feature = "agents" , feature = "chat" , feature = "classifiers"))))]
+#[cfg(any(feature = "agents", feature = "chat", feature = "classifiers"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat", feature = "classifiers"))))]
 pub use crate::models::SystemMessage;
-#[cfg(any (feature = "agents" , feature = "chat" , feature = "classifiers" , feature = "fim"))]
-#[cfg_attr(docsrs, doc(cfg(any (feature = "agents" , feature = "chat" , feature = "classifiers" , feature = "fim"))))]
+#[cfg(any(feature = "agents", feature = "chat", feature = "classifiers", feature = "fim"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat", feature = "classifiers", feature = "fim"))))]
 pub use crate::models::AssistantMessage;
-#[cfg(any (feature = "agents" , feature = "chat" , feature = "classifiers"))]
-#[cfg_attr(docsrs, doc(cfg(any (feature = "agents" , feature = "chat" , feature = "classifiers"))))]
+#[cfg(any(feature = "agents", feature = "chat", feature = "classifiers"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat", feature = "classifiers"))))]
 pub use crate::models::ToolMessage;
-#[cfg(any (feature = "agents" , feature = "chat" , feature = "classifiers" , feature = "fim"))]
-#[cfg_attr(docsrs, doc(cfg(any (feature = "agents" , feature = "chat" , feature = "classifiers" , feature = "fim"))))]
+#[cfg(any(feature = "agents", feature = "chat", feature = "classifiers", feature = "fim"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat", feature = "classifiers", feature = "fim"))))]
 pub use crate::models::MessageContent;
-#[cfg(any (feature = "agents" , feature = "chat" , feature = "classifiers" , feature = "fim"))]
-#[cfg_attr(docsrs, doc(cfg(any (feature = "agents" , feature = "chat" , feature = "classifiers" , feature = "fim"))))]
+#[cfg(any(feature = "agents", feature = "chat", feature = "classifiers", feature = "fim"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat", feature = "classifiers", feature = "fim"))))]
 pub use crate::models::ContentChunk;
-#[cfg(any (feature = "agents" , feature = "beta-conversations" , feature = "chat" , feature = "classifiers" , feature = "fim"))]
-#[cfg_attr(docsrs, doc(cfg(any (feature = "agents" , feature = "beta-conversations" , feature = "chat" , feature = "classifiers" , feature = "fim"))))]
+#[cfg(any(feature = "agents", feature = "beta-conversations", feature = "chat", feature = "classifiers", feature = "fim"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "beta-conversations", feature = "chat", feature = "classifiers", feature = "fim"))))]
 pub use crate::models::TextChunk;
-#[cfg(any (feature = "agents" , feature = "chat"))]
-#[cfg_attr(docsrs, doc(cfg(any (feature = "agents" , feature = "chat"))))]
+#[cfg(any(feature = "agents", feature = "chat"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat"))))]
 pub use crate::models::ChatTool;
-#[cfg(any (feature = "agents" , feature = "chat" , feature = "classifiers" , feature = "fim"))]
-#[cfg_attr(docsrs, doc(cfg(any (feature = "agents" , feature = "chat" , feature = "classifiers" , feature = "fim"))))]
+#[cfg(any(feature = "agents", feature = "chat", feature = "classifiers", feature = "fim"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat", feature = "classifiers", feature = "fim"))))]
 pub use crate::models::ToolCall;
-#[cfg(any (feature = "agents" , feature = "beta-agents" , feature = "beta-conversations" , feature = "chat" , feature = "ocr"))]
-#[cfg_attr(docsrs, doc(cfg(any (feature = "agents" , feature = "beta-agents" , feature = "beta-conversations" , feature = "chat" , feature = "ocr"))))]
+#[cfg(any(feature = "agents", feature = "beta-agents", feature = "beta-conversations", feature = "chat", feature = "ocr"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "beta-agents", feature = "beta-conversations", feature = "chat", feature = "ocr"))))]
 pub use crate::models::ResponseFormat;
 #[cfg(feature = "fim")]
 #[cfg_attr(docsrs, doc(cfg(feature = "fim")))]

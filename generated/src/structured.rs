@@ -362,8 +362,8 @@ macro_rules! provider_chat {
 #[allow(unused_imports)]
 pub(crate) use provider_chat;
 
-#[cfg(any (feature = "agents" , feature = "chat"))]
-#[cfg_attr(docsrs, doc(cfg(any (feature = "agents" , feature = "chat"))))]
+#[cfg(any(feature = "agents", feature = "chat"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat"))))]
 impl crate::models::ChatTool {
     /// A function tool whose arguments are `T` (its strict JSON schema as the parameters,
     /// declared `strict: true`): decode a call's arguments with `call.arguments::<T>()`.

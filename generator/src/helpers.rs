@@ -20,7 +20,7 @@
 //! aliases are looked through.
 //!
 //! One more line is written into the output: `//@ cfg-of Type` becomes the `#[cfg]` under which
-//! `Type` is compiled, for the item that follows. So a helper serving two API groups (chat and
+//! `Type` is compiled, for the item that follows (`//@ cfg-of A, B`: under which both are). So a helper serving two API groups (chat and
 //! agents) compiles its part for each with that group's feature, without naming the features;
 //! the types named by `cfg-of` lines do not gate the module as a whole.
 //!
@@ -73,7 +73,7 @@ pub const HELPERS: &[Helper] = &[
             name: "conversation-run",
             enables: &["dep:schemars"],
             dependencies: &[SCHEMARS],
-            doc: "`mistral_sdk::run`: conversations that run local functions (`client.beta().conversations().run(&ctx, request)`), parameters from `schemars::JsonSchema` types",
+            doc: "`mistral_sdk::run`: conversations, chat and agents completions that run local functions (`client.beta().conversations().run(&ctx, request)`, `client.chat().run(&ctx, request)`), parameters from `schemars::JsonSchema` types",
         }),
     },
     Helper {
@@ -133,15 +133,15 @@ impl Helper {
 
     /// The types named by `//@ cfg-of` lines.
     pub fn cfg_types(&self) -> Vec<String> {
-        self.source.lines().filter_map(|l| l.trim_start().strip_prefix("//@ cfg-of ")).map(|t| t.trim().to_string()).collect()
+        self.source.lines().filter_map(|l| l.trim_start().strip_prefix("//@ cfg-of ")).flat_map(cfg_list).collect()
     }
 
     /// The declared shapes; a declaration that does not parse is an error naming its line.
     pub fn shapes(&self) -> Result<Vec<Shape>, String> {
         let mut out = Vec::new();
         for (n, line) in self.source.lines().enumerate() {
-            if let Some(ty) = line.trim_start().strip_prefix("//@ cfg-of ") {
-                out.push(Shape::Type(ty.trim().to_string()));
+            if let Some(types) = line.trim_start().strip_prefix("//@ cfg-of ") {
+                out.extend(cfg_list(types).map(Shape::Type));
                 continue;
             }
             let Some(decl) = line.strip_prefix("//@") else { continue };
@@ -208,6 +208,11 @@ impl Helper {
         }
         Ok(())
     }
+}
+
+/// The types of a `cfg-of` line: `A, B`.
+fn cfg_list(types: &str) -> impl Iterator<Item = String> + '_ {
+    types.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_string)
 }
 
 fn squash(s: &str) -> String {
@@ -328,6 +333,14 @@ mod tests {
         assert_eq!(h.types(), ["A"]);
         assert_eq!(h.shapes().unwrap()[1], Shape::Type("B".into()));
         assert_eq!(h.output(|t| format!("#[cfg(of = \"{t}\")]\n#[doc]")), "use x;\n    #[cfg(of = \"B\")]\n    #[doc]\n    impl B {}\n");
+    }
+
+    #[test]
+    fn a_cfg_of_line_names_several_types() {
+        let h = Helper { name: "x", source: "//@ field A.b: String\n//@ cfg-of B, C\nmod m {}\n", feature: None };
+        assert_eq!(h.types(), ["A"]);
+        assert_eq!(h.cfg_types(), ["B", "C"]);
+        assert_eq!(h.output(|t| format!("#[cfg(of = \"{t}\")]")), "#[cfg(of = \"B, C\")]\nmod m {}\n");
     }
 
     #[test]

@@ -1,3 +1,33 @@
+//@ field ChatCompletionRequest.messages: Vec<Message>
+//@ field ChatCompletionRequest.tools: Nullable<Vec<ChatTool>>
+//@ field ChatCompletionRequest.response_format: Option<ResponseFormat>
+//@ field AgentsCompletionRequest.messages: Vec<Message>
+//@ field AgentsCompletionRequest.tools: Nullable<Vec<ChatTool>>
+//@ field AgentsCompletionRequest.response_format: Option<ResponseFormat>
+//@ field ChatCompletionResponse.choices: Vec<ChatCompletionChoice>
+//@ field ChatCompletionResponse.usage: UsageInfo
+//@ field ChatCompletionChoice.message: Option<AssistantMessage>
+//@ field ChatCompletionChoice.messages: Option<Vec<DeltaMessage>>
+//@ field AssistantMessage.content: Nullable<MessageContent>
+//@ field AssistantMessage.tool_calls: Nullable<Vec<ToolCall>>
+//@ field DeltaMessage.role: Nullable<String>
+//@ field DeltaMessage.content: Nullable<MessageContent>
+//@ field DeltaMessage.tool_calls: Nullable<Vec<ToolCall>>
+//@ field DeltaMessage.tool_call_id: Nullable<String>
+//@ field ToolCall.id: Option<String>
+//@ field ToolCall.function: FunctionCall
+//@ field FunctionCall.name: String
+//@ field FunctionCall.arguments: FunctionCallArguments
+//@ variants FunctionCallArguments: String, ValueMap
+//@ variant Message::Assistant(AssistantMessage)
+//@ variant Message::Tool(ToolMessage)
+//@ field ToolMessage.tool_call_id: Nullable<String>
+//@ variant MessageContent::String(String)
+//@ variant ChatTool::Function(Tool)
+//@ field Tool.type: Option<ToolTypes>
+//@ field Tool.function: Function
+//@ value ToolTypes::Function
+//@ needs completion
 //@ field ConversationRequest.inputs: ConversationInputs
 //@ field ConversationRequest.tools: Nullable<Vec<AgentTool>>
 //@ field ConversationRequest.agent_id: Nullable<String>
@@ -142,6 +172,32 @@
 //!     let result = client.beta().conversations().run_resume(&ctx, deferred, decisions).await?;
 //!     assert_ne!(result.stop, RunStop::MaxRounds);
 //! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Chat and agents completions
+//!
+//! The same context drives `client.chat().run(&ctx, request)` and `client.agents().run(&ctx,
+//! request)` (with the `chat` or `agents` feature): the context's functions are added to the
+//! request's tools (replacing those of the same name), and each round the assistant message
+//! with its tool calls and one `tool` message per result (its `tool_call_id` and name) go back
+//! with the whole conversation; all calls of a round run at once. When the service ran
+//! connector tools itself and returns what it did in `choices[0].messages`, those messages are
+//! kept in the conversation and only the calls no `tool` message answers run locally.
+//! [`CompletionRunResult::messages`] is the whole conversation (push a user message to go on);
+//! `usage` has one entry per response, `rounds` and `stop` mean what they mean for
+//! conversations. Deferred calls stop the run with a [`CompletionDeferred`], resumed by
+//! `run_resume(&ctx, request, deferred, decisions)`; `run_stream` and `run_resume_stream`
+//! stream every chunk ([`CompletionRunEvent`]). There are no calls the service holds for
+//! confirmation on these APIs.
+//!
+//! ```no_run
+//! # async fn demo(client: mistral_sdk::Client, ctx: mistral_sdk::run::RunContext) -> mistral_sdk::Result<()> {
+//! use mistral_sdk::models::{ChatCompletionRequest, Message, UserMessage};
+//! let request = ChatCompletionRequest::new("mistral-small-latest", vec![Message::User(UserMessage::new("Weather in Paris?"))]);
+//! let result = client.chat().run(&ctx, request).await?;
+//! println!("{} ({} rounds)", result.output_text().unwrap_or_default(), result.rounds);
 //! # Ok(())
 //! # }
 //! ```
@@ -708,12 +764,19 @@ async fn answer_round(ctx: &RunContext, calls: &[Call], declared: Option<&[Strin
 
 /// The function results and confirmations that resuming `deferred` with `decisions` sends.
 /// Every decision is checked before anything runs: an error means nothing was run or sent.
-async fn resolve(ctx: &RunContext, deferred: &Deferred, decisions: Vec<Decision>) -> Result<(Vec<FunctionResultEntry>, Vec<ToolCallConfirmation>)> {
-    let fail = |message: String| Error::Run { operation: "conversations.run_resume", message };
+/// `executed`: the round's results computed before the stop, sent first.
+async fn resolve(
+    ctx: &RunContext,
+    operation: &'static str,
+    calls: &[DeferredCall],
+    executed: Vec<FunctionResultEntry>,
+    decisions: Vec<Decision>,
+) -> Result<(Vec<FunctionResultEntry>, Vec<ToolCallConfirmation>)> {
+    let fail = |message: String| Error::Run { operation, message };
     let mut chosen: Vec<(&DeferredCall, Decision)> = Vec::new();
     for d in decisions {
-        let Some(call) = deferred.deferred_calls.iter().find(|c| c.tool_call_id == d.tool_call_id()) else {
-            let waiting: Vec<&str> = deferred.deferred_calls.iter().map(|c| c.tool_call_id.as_str()).collect();
+        let Some(call) = calls.iter().find(|c| c.tool_call_id == d.tool_call_id()) else {
+            let waiting: Vec<&str> = calls.iter().map(|c| c.tool_call_id.as_str()).collect();
             return Err(fail(format!("no deferred call has the id `{}` (waiting: {})", d.tool_call_id(), waiting.join(", "))));
         };
         if chosen.iter().any(|(c, _)| c.tool_call_id == call.tool_call_id) {
@@ -721,7 +784,7 @@ async fn resolve(ctx: &RunContext, deferred: &Deferred, decisions: Vec<Decision>
         }
         chosen.push((call, d));
     }
-    if let Some(missing) = deferred.deferred_calls.iter().find(|c| !chosen.iter().any(|(x, _)| x.tool_call_id == c.tool_call_id)) {
+    if let Some(missing) = calls.iter().find(|c| !chosen.iter().any(|(x, _)| x.tool_call_id == c.tool_call_id)) {
         return Err(fail(format!("no decision for the call `{}` of `{}`", missing.tool_call_id, missing.tool_name)));
     }
     let server_side = |c: &DeferredCall| c.reason == DeferralReason::ServerSideConfirmationRequired;
@@ -772,7 +835,7 @@ async fn resolve(ctx: &RunContext, deferred: &Deferred, decisions: Vec<Decision>
         results[i] = Some(text);
     }
     let ids = chosen.iter().filter(|(c, _)| !server_side(c)).map(|(c, _)| c.tool_call_id.clone());
-    let mut sent = deferred.executed_results.clone();
+    let mut sent = executed;
     sent.extend(ids.zip(results).map(|(id, text)| FunctionResultEntry::new(id, text.unwrap_or_default())));
     Ok((sent, confirmations))
 }
@@ -856,7 +919,7 @@ impl<'c> crate::api::beta::conversations::Conversations<'c> {
     /// `tool_confirmations`; then the loop goes on as in [`run`](Self::run). The result's
     /// entries start with the deferred run's.
     pub async fn run_resume(&self, ctx: &RunContext, deferred: Deferred, decisions: Vec<Decision>) -> Result<RunResult> {
-        let (sent, confirmations) = resolve(ctx, &deferred, decisions).await?;
+        let (sent, confirmations) = resolve(ctx, "conversations.run_resume", &deferred.deferred_calls, deferred.executed_results.clone(), decisions).await?;
         let request = ConversationAppendRequest {
             inputs: results_input(&sent),
             tool_confirmations: confirmations_field(confirmations),
@@ -962,7 +1025,7 @@ impl<'c> crate::api::beta::conversations::Conversations<'c> {
 
     /// [`run_resume`](Self::run_resume), streamed as [`run_stream`](Self::run_stream) is.
     pub async fn run_resume_stream(&self, ctx: &RunContext, deferred: Deferred, decisions: Vec<Decision>) -> Result<RunStream<'c>> {
-        let (sent, confirmations) = resolve(ctx, &deferred, decisions).await?;
+        let (sent, confirmations) = resolve(ctx, "conversations.run_resume", &deferred.deferred_calls, deferred.executed_results.clone(), decisions).await?;
         let request = ConversationAppendStreamRequest {
             inputs: results_input(&sent),
             tool_confirmations: confirmations_field(confirmations),
@@ -1187,3 +1250,556 @@ impl StreamState<'_> {
         Some(())
     }
 }
+
+//@ cfg-of ChatCompletionResponse, AssistantMessage, ChatCompletionChoice, DeltaMessage, ToolCall, FunctionCall, FunctionCallArguments, Message, ToolMessage, MessageContent, ChatTool, Tool, ToolTypes
+mod completions {
+    //! The same loop over chat and agents completions: `client.chat().run(&ctx, request)` and
+    //! `client.agents().run(&ctx, request)`, and their streamed twins.
+
+    use super::{answer_round, resolve, Call, Decision, DeferredCall, Round, RunContext, RunStop};
+    use crate::completion::Completion;
+    use crate::models::{
+        AssistantMessage, ChatCompletionResponse, ChatTool, CompletionChunk, FunctionCallArguments, FunctionCallEntry,
+        FunctionCallEntryArguments, FunctionResultEntry, Message, MessageContent, ResponseFormat, Tool, ToolCall, ToolMessage, ToolTypes,
+        UsageInfo,
+    };
+    use crate::{Error, Event, EventStream, Result};
+    use futures::future::BoxFuture;
+    use futures::stream::{BoxStream, Stream, StreamExt};
+    use serde::de::DeserializeOwned;
+    use serde::Serialize;
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+
+    /// A completions API the loop drives: chat or agents.
+    pub(super) trait Completions<'c>: Copy + Send + Sync + 'c {
+        type Request: Clone + Send + Sync + 'static;
+        /// The name errors carry (`chat.run`).
+        const OPERATION: &'static str;
+        fn messages(request: &mut Self::Request) -> &mut Vec<Message>;
+        fn tools(request: &mut Self::Request) -> &mut crate::Nullable<Vec<ChatTool>>;
+        fn response_format(request: &mut Self::Request) -> &mut Option<ResponseFormat>;
+        fn send(self, request: Self::Request) -> BoxFuture<'c, Result<ChatCompletionResponse>>;
+        fn send_stream(self, request: Self::Request) -> BoxFuture<'c, Result<EventStream<Event<CompletionChunk>>>>;
+    }
+
+    impl RunContext {
+        /// The registered functions as the tools of a chat or agents completion, each `strict: true`.
+        pub fn chat_tools(&self) -> Vec<ChatTool> {
+            self.tools()
+                .into_iter()
+                .filter_map(|t| match t {
+                    crate::models::AgentTool::Function(f) => Some(ChatTool::Function(Tool { r#type: Some(ToolTypes::Function), function: f.function })),
+                    _ => None,
+                })
+                .collect()
+        }
+    }
+
+    /// What a chat or agents completion run did (see [`run`](crate::run#chat-and-agents-completions)).
+    #[derive(Debug, Clone, PartialEq)]
+    #[non_exhaustive]
+    pub struct CompletionRunResult {
+        /// The whole conversation: the request's messages, then the model's messages and the
+        /// tool results the run added. Push a user message and send it again to go on.
+        pub messages: Vec<Message>,
+        /// Where the run's own messages start in `messages`.
+        pub start: usize,
+        /// One per response of the API.
+        pub usage: Vec<UsageInfo>,
+        /// How many rounds of function calls were answered.
+        pub rounds: usize,
+        /// Why the run stopped.
+        pub stop: RunStop,
+        /// With [`RunStop::Deferred`]: what waits for the caller, to resume with `run_resume`.
+        pub deferred: Option<CompletionDeferred>,
+    }
+
+    impl CompletionRunResult {
+        fn new(messages: Vec<Message>, start: usize, rounds: usize) -> Self {
+            CompletionRunResult { messages, start, usage: Vec::new(), rounds, stop: RunStop::Answered, deferred: None }
+        }
+
+        /// The messages the run added: the model's and the tool results, in order.
+        pub fn new_messages(&self) -> &[Message] {
+            &self.messages[self.start.min(self.messages.len())..]
+        }
+
+        /// The text of the last assistant message (its string content, or its text chunks).
+        pub fn output_text(&self) -> Option<String> {
+            self.new_messages().iter().rev().find_map(|m| match m {
+                Message::Assistant(a) => Some(content_text(a.content.as_option())),
+                _ => None,
+            })
+        }
+
+        /// The last assistant message decoded as JSON of `T` (see [`RunContext::output_format`]).
+        /// A run without an answer, or text that does not decode, is [`Error::Parse`] with the text.
+        pub fn output_as<T: DeserializeOwned>(&self) -> Result<T> {
+            crate::runtime::json_schema::decode_text("chat.run", 0, self.output_text().unwrap_or_default())
+        }
+
+        /// The tool calls the model made during the run, in order.
+        pub fn tool_calls(&self) -> impl Iterator<Item = &ToolCall> {
+            self.new_messages().iter().filter_map(|m| match m {
+                Message::Assistant(a) => a.tool_calls.as_option(),
+                _ => None,
+            })
+            .flatten()
+        }
+
+        /// The tool results of the run (the local functions' and those the service ran), in order.
+        pub fn tool_results(&self) -> impl Iterator<Item = &ToolMessage> {
+            self.new_messages().iter().filter_map(|m| match m {
+                Message::Tool(t) => Some(t),
+                _ => None,
+            })
+        }
+    }
+
+    /// A chat or agents completion run stopped for the caller's decisions ([`RunStop::Deferred`]):
+    /// resume it with `run_resume` and one [`Decision`] per call. It serializes; it decodes (to
+    /// resume in another process) with the `full-serde` feature, which gives the message types
+    /// `Deserialize`.
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    #[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
+    #[non_exhaustive]
+    pub struct CompletionDeferred {
+        /// The conversation so far, up to the assistant message whose calls wait.
+        pub messages: Vec<Message>,
+        /// Where the run's own messages start in `messages`.
+        pub start: usize,
+        /// The calls that wait for a decision.
+        pub deferred_calls: Vec<DeferredCall>,
+        /// Results of the same round's other calls, computed and not yet sent.
+        pub executed_results: Vec<ToolMessage>,
+        /// Rounds answered before this one.
+        pub rounds: usize,
+        /// The function names the run's tools declare.
+        pub declared: Vec<String>,
+    }
+
+    fn content_text(content: Option<&MessageContent>) -> String {
+        match content {
+            Some(MessageContent::String(s)) => s.clone(),
+            Some(other) => serde_json::to_value(other)
+                .ok()
+                .and_then(|v| v.as_array().map(|chunks| chunks.iter().filter_map(|c| c.get("text")?.as_str()).collect::<String>()))
+                .unwrap_or_default(),
+            None => String::new(),
+        }
+    }
+
+    /// The tool message that answers `id` (a function named `name`) with `text`.
+    fn tool_message(id: &str, name: &str, text: String) -> Message {
+        Message::Tool(ToolMessage::new(MessageContent::String(text)).tool_call_id(id.to_string()).name(name.to_string()))
+    }
+
+    /// A chat tool call as the loop's call (the conversation's entry shape: id, name, arguments).
+    fn call_of(call: &ToolCall, index: usize) -> Call {
+        let id = call.id.clone().filter(|id| !id.is_empty()).unwrap_or_else(|| format!("call_{index}"));
+        let arguments = match &call.function.arguments {
+            FunctionCallArguments::String(s) => FunctionCallEntryArguments::String(s.clone()),
+            FunctionCallArguments::ValueMap(m) => FunctionCallEntryArguments::ValueMap(m.clone()),
+            FunctionCallArguments::Unknown(v) => FunctionCallEntryArguments::String(v.to_string()),
+        };
+        Call::of(&FunctionCallEntry::new(id, call.function.name.clone(), arguments))
+    }
+
+    /// Readies a request for `ctx`: its functions added to the tools (replacing those of the
+    /// same name), the output format set. The function names the tools then declare.
+    fn prepare<'c, A: Completions<'c>>(ctx: &RunContext, request: &mut A::Request) -> Vec<String> {
+        let tools = A::tools(request);
+        let mut merged = std::mem::take(tools).into_option().unwrap_or_default();
+        merged.retain(|t| !matches!(t, ChatTool::Function(f) if ctx.registered(&f.function.name)));
+        merged.extend(ctx.chat_tools());
+        let names = merged
+            .iter()
+            .filter_map(|t| match t {
+                ChatTool::Function(f) => Some(f.function.name.clone()),
+                _ => None,
+            })
+            .collect();
+        *tools = crate::Nullable::Value(merged);
+        if let Some(format) = &ctx.output_format {
+            *A::response_format(request) = Some(format.clone());
+        }
+        names
+    }
+
+    /// What one response adds to the conversation, and the calls left for the loop: the
+    /// service's own tool runs (`choices[0].messages`, when it ran connector tools) come first,
+    /// then the answer; calls the service already answered are not the loop's.
+    fn take_response(response: &mut ChatCompletionResponse, operation: &'static str) -> Result<(Vec<Message>, Vec<Call>)> {
+        let Some(choice) = response.choices.first_mut() else {
+            return Err(Error::Run { operation, message: "the response has no choice".into() });
+        };
+        let mut added: Vec<Message> = Vec::new();
+        for m in choice.messages.take().unwrap_or_default() {
+            let role = m.role.as_option().map(String::as_str).unwrap_or("assistant");
+            if role == "tool" {
+                let mut t = ToolMessage::new(m.content.into_option().unwrap_or(MessageContent::String(String::new())));
+                if let Some(id) = m.tool_call_id.into_option() {
+                    t = t.tool_call_id(id);
+                }
+                added.push(Message::Tool(t));
+            } else {
+                added.push(Message::Assistant(AssistantMessage { content: m.content, tool_calls: m.tool_calls, ..Default::default() }));
+            }
+        }
+        if let Some(answer) = choice.message.take()
+            && added.last() != Some(&Message::Assistant(answer.clone()))
+        {
+            added.push(Message::Assistant(answer));
+        }
+        let answered: Vec<String> = added
+            .iter()
+            .filter_map(|m| match m {
+                Message::Tool(t) => t.tool_call_id.as_option().cloned(),
+                _ => None,
+            })
+            .collect();
+        let calls = match added.iter().rev().find_map(|m| match m {
+            Message::Assistant(a) => Some(a),
+            _ => None,
+        }) {
+            Some(a) => a
+                .tool_calls
+                .as_option()
+                .map(|calls| calls.iter().enumerate().map(|(i, c)| call_of(c, i)).filter(|c| !answered.contains(&c.entry.tool_call_id)).collect())
+                .unwrap_or_default(),
+            None => Vec::new(),
+        };
+        Ok((added, calls))
+    }
+
+    /// Answers a round's calls: `Ok(messages)` to send, or the run stopped deferred.
+    async fn round(ctx: &RunContext, calls: &[Call], declared: &[String], result: &mut CompletionRunResult) -> Option<Vec<Message>> {
+        let name_of = |id: &str| calls.iter().find(|c| c.entry.tool_call_id == id).map(|c| c.name.clone()).unwrap_or_default();
+        let to_messages =
+            |results: Vec<FunctionResultEntry>| -> Vec<Message> { results.into_iter().map(|r| tool_message(&r.tool_call_id, &name_of(&r.tool_call_id), r.result)).collect() };
+        match answer_round(ctx, calls, Some(declared)).await {
+            Round::Send(results) => Some(to_messages(results)),
+            Round::Defer(deferred_calls, results) => {
+                let executed = to_messages(results).into_iter().filter_map(|m| if let Message::Tool(t) = m { Some(t) } else { None }).collect();
+                result.stop = RunStop::Deferred;
+                result.deferred = Some(CompletionDeferred {
+                    messages: result.messages.clone(),
+                    start: result.start,
+                    deferred_calls,
+                    executed_results: executed,
+                    rounds: result.rounds,
+                    declared: declared.to_vec(),
+                });
+                None
+            }
+        }
+    }
+
+    /// The loop from `request` (its messages the conversation so far) on.
+    async fn drive<'c, A: Completions<'c>>(
+        api: A,
+        ctx: &RunContext,
+        mut request: A::Request,
+        mut result: CompletionRunResult,
+        declared: Vec<String>,
+    ) -> Result<CompletionRunResult> {
+        loop {
+            let mut response = api.send(request.clone()).await?;
+            result.usage.push(response.usage.clone());
+            let (added, calls) = take_response(&mut response, A::OPERATION)?;
+            result.messages.extend(added.iter().cloned());
+            A::messages(&mut request).extend(added);
+            if calls.is_empty() {
+                result.stop = RunStop::Answered;
+                return Ok(result);
+            }
+            if result.rounds >= ctx.max_rounds {
+                result.stop = RunStop::MaxRounds;
+                return Ok(result);
+            }
+            let Some(sent) = round(ctx, &calls, &declared, &mut result).await else { return Ok(result) };
+            result.rounds += 1;
+            result.messages.extend(sent.iter().cloned());
+            A::messages(&mut request).extend(sent);
+        }
+    }
+
+    pub(super) async fn run<'c, A: Completions<'c>>(api: A, ctx: &RunContext, mut request: A::Request) -> Result<CompletionRunResult> {
+        let declared = prepare::<A>(ctx, &mut request);
+        let messages = A::messages(&mut request).clone();
+        let start = messages.len();
+        drive(api, ctx, request, CompletionRunResult::new(messages, start, 0), declared).await
+    }
+
+    /// The request and result a resumed run goes on from: the decisions' results (and the
+    /// round's others) appended to the conversation.
+    async fn resumed<'c, A: Completions<'c>>(
+        ctx: &RunContext,
+        mut request: A::Request,
+        deferred: CompletionDeferred,
+        decisions: Vec<Decision>,
+    ) -> Result<(A::Request, CompletionRunResult, Vec<String>)> {
+        let (sent, _) = resolve(ctx, A::OPERATION, &deferred.deferred_calls, Vec::new(), decisions).await?;
+        let name_of = |id: &str| deferred.deferred_calls.iter().find(|c| c.tool_call_id == id).map(|c| c.tool_name.clone()).unwrap_or_default();
+        let mut messages = deferred.messages;
+        messages.extend(deferred.executed_results.into_iter().map(Message::Tool));
+        messages.extend(sent.into_iter().map(|r| tool_message(&r.tool_call_id, &name_of(&r.tool_call_id), r.result)));
+        prepare::<A>(ctx, &mut request);
+        *A::messages(&mut request) = messages.clone();
+        Ok((request, CompletionRunResult::new(messages, deferred.start, deferred.rounds + 1), deferred.declared))
+    }
+
+    pub(super) async fn run_resume<'c, A: Completions<'c>>(
+        api: A,
+        ctx: &RunContext,
+        request: A::Request,
+        deferred: CompletionDeferred,
+        decisions: Vec<Decision>,
+    ) -> Result<CompletionRunResult> {
+        let (request, result, declared) = resumed::<A>(ctx, request, deferred, decisions).await?;
+        drive(api, ctx, request, result, declared).await
+    }
+
+    /// What [`CompletionRunStream`] yields.
+    #[derive(Debug, Clone, PartialEq)]
+    #[non_exhaustive]
+    pub enum CompletionRunEvent {
+        /// A chunk of the model's streamed answer, as the API sent it.
+        Chunk(CompletionChunk),
+        /// A local function ran; this result is sent back.
+        ToolResult(ToolMessage),
+        /// The run is over; nothing follows.
+        Done(CompletionRunResult),
+    }
+
+    /// The events of a streamed chat or agents completion run (`run_stream`).
+    #[must_use = "streams do nothing unless polled"]
+    pub struct CompletionRunStream<'c> {
+        inner: BoxStream<'c, Result<CompletionRunEvent>>,
+        operation: &'static str,
+    }
+
+    impl std::fmt::Debug for CompletionRunStream<'_> {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("CompletionRunStream")
+        }
+    }
+
+    impl Stream for CompletionRunStream<'_> {
+        type Item = Result<CompletionRunEvent>;
+        fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+            self.inner.poll_next_unpin(cx)
+        }
+    }
+
+    impl CompletionRunStream<'_> {
+        /// Reads the whole run and returns its result.
+        pub async fn result(mut self) -> Result<CompletionRunResult> {
+            while let Some(event) = self.next().await {
+                if let CompletionRunEvent::Done(result) = event? {
+                    return Ok(result);
+                }
+            }
+            Err(Error::Stream { operation: self.operation, message: "the run ended without its result".into(), raw: None })
+        }
+    }
+
+    struct StreamState<'c, A: Completions<'c>> {
+        api: A,
+        ctx: RunContext,
+        request: A::Request,
+        declared: Vec<String>,
+        chunks: Option<EventStream<Event<CompletionChunk>>>,
+        so_far: Completion,
+        result: Option<CompletionRunResult>,
+        /// What to yield next, last first.
+        queue: Vec<Result<CompletionRunEvent>>,
+    }
+
+    impl<'c, A: Completions<'c>> StreamState<'c, A> {
+        /// Reads one chunk (or ends a round); `None` when the run is over and everything yielded.
+        async fn step(&mut self) -> Option<()> {
+            let chunks = self.chunks.as_mut()?;
+            match chunks.next().await {
+                Some(Ok(event)) => {
+                    self.so_far.push(&event.data);
+                    self.queue.push(Ok(CompletionRunEvent::Chunk(event.data)));
+                    Some(())
+                }
+                Some(Err(e)) => {
+                    self.chunks = None;
+                    self.queue.push(Err(e));
+                    Some(())
+                }
+                None => {
+                    let result = self.result.as_mut()?;
+                    let done = std::mem::take(&mut self.so_far);
+                    if let Some(usage) = done.usage.clone() {
+                        result.usage.push(usage);
+                    }
+                    let mut answer = AssistantMessage::default();
+                    if !done.text().is_empty() {
+                        answer.content = crate::Nullable::Value(MessageContent::String(done.text().to_string()));
+                    }
+                    if !done.tool_calls().is_empty() {
+                        answer.tool_calls = crate::Nullable::Value(done.tool_calls().to_vec());
+                    }
+                    let calls: Vec<Call> = done.tool_calls().iter().enumerate().map(|(i, c)| call_of(c, i)).collect();
+                    result.messages.push(Message::Assistant(answer.clone()));
+                    A::messages(&mut self.request).push(Message::Assistant(answer));
+                    if calls.is_empty() || result.rounds >= self.ctx.max_rounds {
+                        result.stop = if calls.is_empty() { RunStop::Answered } else { RunStop::MaxRounds };
+                        return self.finish();
+                    }
+                    let Some(sent) = round(&self.ctx, &calls, &self.declared, result).await else { return self.finish() };
+                    result.rounds += 1;
+                    result.messages.extend(sent.iter().cloned());
+                    A::messages(&mut self.request).extend(sent.iter().cloned());
+                    match self.api.send_stream(self.request.clone()).await {
+                        Ok(chunks) => self.chunks = Some(chunks),
+                        Err(e) => {
+                            self.chunks = None;
+                            self.queue.push(Err(e));
+                        }
+                    }
+                    for m in sent.into_iter().rev() {
+                        if let Message::Tool(t) = m {
+                            self.queue.push(Ok(CompletionRunEvent::ToolResult(t)));
+                        }
+                    }
+                    Some(())
+                }
+            }
+        }
+
+        fn finish(&mut self) -> Option<()> {
+            self.chunks = None;
+            let done = self.result.take()?;
+            self.queue.push(Ok(CompletionRunEvent::Done(done)));
+            Some(())
+        }
+    }
+
+    fn events<'c, A: Completions<'c>>(
+        api: A,
+        ctx: &RunContext,
+        request: A::Request,
+        chunks: EventStream<Event<CompletionChunk>>,
+        result: CompletionRunResult,
+        declared: Vec<String>,
+    ) -> CompletionRunStream<'c> {
+        let state = StreamState {
+            api,
+            ctx: ctx.clone(),
+            request,
+            declared,
+            chunks: Some(chunks),
+            so_far: Completion::default(),
+            result: Some(result),
+            queue: Vec::new(),
+        };
+        let inner = futures::stream::unfold(state, |mut st| async move {
+            loop {
+                if let Some(item) = st.queue.pop() {
+                    return Some((item, st));
+                }
+                st.step().await?;
+            }
+        });
+        CompletionRunStream { inner: inner.boxed(), operation: A::OPERATION }
+    }
+
+    pub(super) async fn run_stream<'c, A: Completions<'c>>(api: A, ctx: &RunContext, mut request: A::Request) -> Result<CompletionRunStream<'c>> {
+        let declared = prepare::<A>(ctx, &mut request);
+        let messages = A::messages(&mut request).clone();
+        let start = messages.len();
+        let chunks = api.send_stream(request.clone()).await?;
+        Ok(events(api, ctx, request, chunks, CompletionRunResult::new(messages, start, 0), declared))
+    }
+
+    pub(super) async fn run_resume_stream<'c, A: Completions<'c>>(
+        api: A,
+        ctx: &RunContext,
+        request: A::Request,
+        deferred: CompletionDeferred,
+        decisions: Vec<Decision>,
+    ) -> Result<CompletionRunStream<'c>> {
+        let (request, result, declared) = resumed::<A>(ctx, request, deferred, decisions).await?;
+        let chunks = api.send_stream(request.clone()).await?;
+        Ok(events(api, ctx, request, chunks, result, declared))
+    }
+
+    /// One API's methods: `run`, `run_stream`, `run_resume`, `run_resume_stream`.
+    macro_rules! loop_methods {
+        ($api:ty, $request:ty, $op:literal, $what:literal) => {
+            impl<'c> Completions<'c> for $api {
+                type Request = $request;
+                const OPERATION: &'static str = $op;
+                fn messages(request: &mut $request) -> &mut Vec<Message> {
+                    &mut request.messages
+                }
+                fn tools(request: &mut $request) -> &mut crate::Nullable<Vec<ChatTool>> {
+                    &mut request.tools
+                }
+                fn response_format(request: &mut $request) -> &mut Option<ResponseFormat> {
+                    &mut request.response_format
+                }
+                fn send(self, request: $request) -> BoxFuture<'c, Result<ChatCompletionResponse>> {
+                    Box::pin(async move { self.complete(request).await })
+                }
+                fn send_stream(self, request: $request) -> BoxFuture<'c, Result<EventStream<Event<CompletionChunk>>>> {
+                    Box::pin(async move { self.stream(request).await })
+                }
+            }
+
+            impl<'c> $api {
+                #[doc = concat!("Sends the ", $what, " with `ctx`'s functions as tools (added to the request's own) and runs")]
+                /// them until the model answers: the assistant message with its tool calls and one
+                /// `tool` message per result (all calls of a round run at once) go back each round.
+                /// Calls that wait for the caller stop the run ([`RunStop::Deferred`]). See
+                /// [the module](crate::run#chat-and-agents-completions).
+                pub async fn run(&self, ctx: &RunContext, request: $request) -> Result<CompletionRunResult> {
+                    run(*self, ctx, request).await
+                }
+
+                /// [`run`](Self::run), streamed: every chunk of every answer, each tool result as it is
+                /// sent, then [`CompletionRunEvent::Done`] with the whole result.
+                pub async fn run_stream(&self, ctx: &RunContext, request: $request) -> Result<CompletionRunStream<'c>> {
+                    run_stream(*self, ctx, request).await
+                }
+
+                /// Resumes a run that stopped with calls deferred, with one [`Decision`] per call; `request`
+                /// gives the model and settings (its messages are replaced by the deferred conversation).
+                pub async fn run_resume(
+                    &self,
+                    ctx: &RunContext,
+                    request: $request,
+                    deferred: CompletionDeferred,
+                    decisions: Vec<Decision>,
+                ) -> Result<CompletionRunResult> {
+                    run_resume(*self, ctx, request, deferred, decisions).await
+                }
+
+                /// [`run_resume`](Self::run_resume), streamed as [`run_stream`](Self::run_stream) is.
+                pub async fn run_resume_stream(
+                    &self,
+                    ctx: &RunContext,
+                    request: $request,
+                    deferred: CompletionDeferred,
+                    decisions: Vec<Decision>,
+                ) -> Result<CompletionRunStream<'c>> {
+                    run_resume_stream(*self, ctx, request, deferred, decisions).await
+                }
+            }
+        };
+    }
+
+    //@ cfg-of ChatCompletionRequest
+    loop_methods!(crate::api::chat::Chat<'c>, crate::models::ChatCompletionRequest, "chat.run", "chat completion");
+    //@ cfg-of AgentsCompletionRequest
+    loop_methods!(crate::api::agents::Agents<'c>, crate::models::AgentsCompletionRequest, "agents.run", "agents completion");
+}
+
+//@ cfg-of ChatCompletionResponse, AssistantMessage, ChatCompletionChoice, DeltaMessage, ToolCall, FunctionCall, FunctionCallArguments, Message, ToolMessage, MessageContent, ChatTool, Tool, ToolTypes
+pub use completions::{CompletionDeferred, CompletionRunEvent, CompletionRunResult, CompletionRunStream};

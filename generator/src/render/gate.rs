@@ -52,3 +52,47 @@ pub fn common<'a>(mut sets: impl Iterator<Item = &'a [String]>) -> Option<Vec<St
     let common: Vec<String> = sets.fold(first, |acc, s| acc.into_iter().filter(|f| s.contains(f)).collect());
     (!common.is_empty()).then_some(common)
 }
+
+/// The `cfg` predicate under which a type of each of `sets` is compiled: `all(any(…), …)`, less
+/// the sets another one implies (a type compiled under a subset of another's features is on
+/// whenever that one is). `None` when nothing is gated.
+pub fn all_of<'a>(ir: &Ir, sets: impl Iterator<Item = &'a [String]>) -> Option<TokenStream> {
+    let each: Vec<TokenStream> = minimal(sets.collect()).iter().filter_map(|s| predicate(ir, s)).collect();
+    match each.as_slice() {
+        [] => None,
+        [one] => Some(one.clone()),
+        many => Some(quote!(all(#(#many),*))),
+    }
+}
+
+/// The sets no other one implies, first to last by size.
+fn minimal(mut sets: Vec<&[String]>) -> Vec<&[String]> {
+    // An empty set compiles only when every feature is on: it implies every other.
+    let implies = |a: &[String], b: &[String]| a.is_empty() || (!b.is_empty() && a.iter().all(|f| b.contains(f)));
+    sets.sort_by_key(|s| s.len());
+    let mut kept: Vec<&[String]> = Vec::new();
+    for set in sets {
+        if !kept.iter().any(|k| implies(k, set)) {
+            kept.push(set);
+        }
+    }
+    kept
+}
+
+#[cfg(test)]
+mod tests {
+    fn sets(list: &[&[&str]]) -> Vec<Vec<String>> {
+        list.iter().map(|s| s.iter().map(|f| f.to_string()).collect()).collect()
+    }
+
+    #[test]
+    fn a_gate_keeps_only_the_sets_no_other_implies() {
+        let owned = sets(&[&["agents", "chat", "fim"], &["chat", "agents"], &["chat", "agents"], &["beta", "chat"], &["agents", "chat", "classifiers"]]);
+        let kept = super::minimal(owned.iter().map(Vec::as_slice).collect());
+        assert_eq!(kept, [&["chat".to_string(), "agents".to_string()][..], &["beta".to_string(), "chat".to_string()][..]]);
+        // A type no operation reaches compiles only with every feature: it implies the others.
+        let owned = sets(&[&["chat"], &[]]);
+        let kept = super::minimal(owned.iter().map(Vec::as_slice).collect());
+        assert_eq!(kept, [&[] as &[String]]);
+    }
+}

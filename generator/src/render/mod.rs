@@ -621,10 +621,7 @@ fn helper_gate(ir: &Ir, name: &str) -> Vec<syn::Attribute> {
     let types = match gate::common(sets) {
         Some(features) => gate::predicate(ir, &features),
         // No one feature compiles every type: each type's own features, all of them.
-        None => {
-            let each = names.iter().filter_map(|n| ir.find(n)).filter_map(|t| gate::predicate(ir, &t.features)).collect::<Vec<_>>();
-            (!each.is_empty()).then(|| quote!(all(#(#each),*)))
-        }
+        None => gate::all_of(ir, names.iter().filter_map(|n| ir.find(n)).map(|t| t.features.as_slice())),
     };
     let own = helper.feature.as_ref().map(|f| {
         let n = f.name;
@@ -638,9 +635,13 @@ fn helper_gate(ir: &Ir, name: &str) -> Vec<syn::Attribute> {
     vec![syn::parse_quote!(#[cfg(#p)]), syn::parse_quote!(#[cfg_attr(docsrs, doc(cfg(#p)))])]
 }
 
-/// What `//@ cfg-of T` becomes in a helper's output: the attributes gating `T`.
-fn cfg_of(ir: &Ir, ty: &str) -> String {
-    let Some(p) = ir.find(ty).and_then(|t| gate::predicate(ir, &t.features)) else { return String::new() };
+/// What `//@ cfg-of A, B` becomes in a helper's output: the attributes under which every type
+/// named compiles (empty when they always do).
+fn cfg_of(ir: &Ir, types: &str) -> String {
+    let sets = types.split(',').filter_map(|t| ir.find(t.trim())).map(|t| t.features.as_slice());
+    let Some(p) = gate::all_of(ir, sets) else { return String::new() };
+    // Rust spacing: `any(feature = "a", feature = "b")`, not the token stream's `any (… , …)`.
+    let p = p.to_string().replace(" (", "(").replace(" ,", ",");
     format!("#[cfg({p})]\n#[cfg_attr(docsrs, doc(cfg({p})))]")
 }
 
