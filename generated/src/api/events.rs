@@ -129,8 +129,7 @@ impl<'c> GetStreamEventsBuilder<'c> {
         /// The `start_seq` query parameter.
         start_seq: i64,
         /// The `metadata_filters` query parameter.
-        metadata_filters: std::collections::BTreeMap<String,
-        serde_json::Value >,
+        metadata_filters: std::collections::BTreeMap<String, serde_json::Value>,
         /// The `workflow_event_types` query parameter.
         workflow_event_types: Vec<crate::models::WorkflowEventType>,
         /// The `last-event-id` header parameter.

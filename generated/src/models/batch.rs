@@ -207,14 +207,12 @@ impl BatchJob {
         completed_at,
     ]);
     crate::runtime::setters! {
-        metadata: std::collections::BTreeMap<String,
-        serde_json::Value > => nullable,
+        metadata: std::collections::BTreeMap<String, serde_json::Value> => nullable,
         model: String => nullable,
         agent_id: String => nullable,
         output_file: String => nullable,
         error_file: String => nullable,
-        outputs: Vec<std::collections::BTreeMap<String,
-        serde_json::Value > > => nullable,
+        outputs: Vec<std::collections::BTreeMap<String, serde_json::Value>> => nullable,
         started_at: i64 => nullable,
         completed_at: i64 => nullable,
     }
@@ -284,8 +282,7 @@ crate::runtime::struct_de!(BatchRequest, [
 
 impl BatchRequest {
     crate::runtime::constructor!([
-        body: std::collections::BTreeMap<String,
-        serde_json::Value > => plain,
+        body: std::collections::BTreeMap<String, serde_json::Value> => plain,
     ] [
         custom_id,
     ]);
@@ -362,8 +359,7 @@ impl CreateBatchJobRequest {
         requests: Vec<BatchRequest> => nullable,
         model: String => nullable,
         agent_id: String => nullable,
-        metadata: std::collections::BTreeMap<String,
-        String > => nullable,
+        metadata: std::collections::BTreeMap<String, String> => nullable,
         timeout_hours: i64 => optional,
     }
 }

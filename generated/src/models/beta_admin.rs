@@ -2223,14 +2223,11 @@ impl AuditLogOut {
     crate::runtime::constructor!([
         created_at: String => plain,
         actor_type: ActorType => plain,
-        actor_metadata: std::collections::BTreeMap<String,
-        String > => plain,
+        actor_metadata: std::collections::BTreeMap<String, String> => plain,
         event_type: AuditLogEventType => plain,
-        event_metadata: std::collections::BTreeMap<String,
-        String > => plain,
+        event_metadata: std::collections::BTreeMap<String, String> => plain,
         target_type: TargetType => plain,
-        target_metadata: std::collections::BTreeMap<String,
-        String > => plain,
+        target_metadata: std::collections::BTreeMap<String, String> => plain,
         log_id: i64 => plain,
     ] [
         organization_uuid,
@@ -2306,10 +2303,7 @@ crate::runtime::struct_de!(BasicModelUsageDataJSON, [
 
 impl BasicModelUsageDataJSON {
     crate::runtime::constructor!([
-        models: std::collections::BTreeMap<String,
-        std::collections::BTreeMap<String,
-        Vec<std::collections::BTreeMap<String,
-        serde_json::Value > > > > => plain,
+        models: std::collections::BTreeMap<String, std::collections::BTreeMap<String, Vec<std::collections::BTreeMap<String, serde_json::Value>>>> => plain,
     ] []);
 }
 
@@ -2438,12 +2432,8 @@ crate::runtime::struct_de!(FineTuningDataJSON, [
 
 impl FineTuningDataJSON {
     crate::runtime::constructor!([
-        training: std::collections::BTreeMap<String,
-        std::collections::BTreeMap<String,
-        Vec<std::collections::BTreeMap<String,
-        serde_json::Value > > > > => plain,
-        storage: std::collections::BTreeMap<String,
-        i64 > => plain,
+        training: std::collections::BTreeMap<String, std::collections::BTreeMap<String, Vec<std::collections::BTreeMap<String, serde_json::Value>>>> => plain,
+        storage: std::collections::BTreeMap<String, i64> => plain,
     ] []);
 }
 
@@ -3393,8 +3383,7 @@ crate::runtime::struct_de!(OrganizationUsersCreateOUT, [
 impl OrganizationUsersCreateOUT {
     crate::runtime::constructor!([
         invalid_emails: Vec<String> => plain,
-        email_to_user_id: std::collections::BTreeMap<String,
-        String > => plain,
+        email_to_user_id: std::collections::BTreeMap<String, String> => plain,
     ] []);
 }
 
@@ -3517,8 +3506,7 @@ crate::runtime::struct_de!(RateLimitsOUT, [
 impl RateLimitsOUT {
     crate::runtime::constructor!([
         requests_per_second: i64 => plain,
-        tokens_limits_by_model: std::collections::BTreeMap<String,
-        TokenLimitsByModel > => plain,
+        tokens_limits_by_model: std::collections::BTreeMap<String, TokenLimitsByModel> => plain,
     ] []);
 }
 

@@ -86,8 +86,7 @@ impl AudioContent {
     ]);
     crate::runtime::setters! {
         annotations: Annotations => nullable,
-        meta: std::collections::BTreeMap<String,
-        serde_json::Value > => nullable,
+        meta: std::collections::BTreeMap<String, serde_json::Value> => nullable,
     }
 }
 
@@ -307,8 +306,7 @@ impl AuthenticationMethodCreateOrUpdateRequest {
     crate::runtime::setters! {
         auth_direction: AuthDirection => optional,
         headers: Vec<ConnectorAuthenticationHeader> => nullable,
-        global_headers: std::collections::BTreeMap<String,
-        GlobalHeaderValue > => optional,
+        global_headers: std::collections::BTreeMap<String, GlobalHeaderValue> => optional,
         oauth2_metadata_secrets: Oauth2MetadataSecrets => nullable,
         oauth2_server_metadata: ExtendedOAuthServerMetadata => nullable,
     }
@@ -385,8 +383,7 @@ impl BlobResourceContents {
     ]);
     crate::runtime::setters! {
         mime_type: String => nullable,
-        meta: std::collections::BTreeMap<String,
-        serde_json::Value > => nullable,
+        meta: std::collections::BTreeMap<String, serde_json::Value> => nullable,
     }
 }
 
@@ -423,9 +420,7 @@ pub struct ClientCapabilities {
 
 impl ClientCapabilities {
     crate::runtime::setters! {
-        experimental: std::collections::BTreeMap<String,
-        std::collections::BTreeMap<String,
-        serde_json::Value > > => nullable,
+        experimental: std::collections::BTreeMap<String, std::collections::BTreeMap<String, serde_json::Value>> => nullable,
         sampling: SamplingCapability => nullable,
         elicitation: ElicitationCapability => nullable,
         roots: RootsCapability => nullable,
@@ -540,8 +535,7 @@ crate::runtime::struct_de!(ConnectionCredentials, [] [
 impl ConnectionCredentials {
     crate::runtime::setters! {
         oauth: OAuth2Token => nullable,
-        headers: std::collections::BTreeMap<String,
-        String > => nullable,
+        headers: std::collections::BTreeMap<String, String> => nullable,
         bearer_token: String => nullable,
         github_installation_id: String => nullable,
     }
@@ -876,8 +870,7 @@ crate::runtime::struct_de!(ConnectorCallToolRequest, [] [
 
 impl ConnectorCallToolRequest {
     crate::runtime::setters! {
-        arguments: std::collections::BTreeMap<String,
-        serde_json::Value > => optional,
+        arguments: std::collections::BTreeMap<String, serde_json::Value> => optional,
     }
 }
 
@@ -929,12 +922,9 @@ crate::runtime::struct_de!(ConnectorLocale, [
 
 impl ConnectorLocale {
     crate::runtime::constructor!([
-        name: std::collections::BTreeMap<String,
-        String > => plain,
-        description: std::collections::BTreeMap<String,
-        String > => plain,
-        usage_sentence: std::collections::BTreeMap<String,
-        String > => plain,
+        name: std::collections::BTreeMap<String, String> => plain,
+        description: std::collections::BTreeMap<String, String> => plain,
+        usage_sentence: std::collections::BTreeMap<String, String> => plain,
     ] []);
 }
 
@@ -1040,8 +1030,7 @@ impl ConnectorTool {
     crate::runtime::setters! {
         system_prompt: String => nullable,
         locale: ConnectorToolLocale => nullable,
-        jsonschema: std::collections::BTreeMap<String,
-        serde_json::Value > => nullable,
+        jsonschema: std::collections::BTreeMap<String, serde_json::Value> => nullable,
         active: bool => nullable,
     }
 }
@@ -1179,12 +1168,9 @@ crate::runtime::struct_de!(ConnectorToolLocale, [
 
 impl ConnectorToolLocale {
     crate::runtime::constructor!([
-        name: std::collections::BTreeMap<String,
-        String > => plain,
-        description: std::collections::BTreeMap<String,
-        String > => plain,
-        usage_sentence: std::collections::BTreeMap<String,
-        String > => plain,
+        name: std::collections::BTreeMap<String, String> => plain,
+        description: std::collections::BTreeMap<String, String> => plain,
+        usage_sentence: std::collections::BTreeMap<String, String> => plain,
     ] []);
 }
 
@@ -1223,10 +1209,8 @@ pub struct ConnectorToolResultMetadata {
 impl ConnectorToolResultMetadata {
     crate::runtime::setters! {
         is_error: bool => optional,
-        structured_content: std::collections::BTreeMap<String,
-        serde_json::Value > => nullable,
-        meta: std::collections::BTreeMap<String,
-        serde_json::Value > => nullable,
+        structured_content: std::collections::BTreeMap<String, serde_json::Value> => nullable,
+        meta: std::collections::BTreeMap<String, serde_json::Value> => nullable,
     }
 }
 
@@ -1428,10 +1412,8 @@ impl CreateConnectorRequest {
         title: String => nullable,
         icon_url: String => nullable,
         visibility: PublicResourceVisibility => optional,
-        headers: std::collections::BTreeMap<String,
-        serde_json::Value > => nullable,
-        global_headers: std::collections::BTreeMap<String,
-        GlobalHeaderValue > => optional,
+        headers: std::collections::BTreeMap<String, serde_json::Value> => nullable,
+        global_headers: std::collections::BTreeMap<String, GlobalHeaderValue> => optional,
         auth_data: AuthData => nullable,
         oauth2_server_metadata: ExtendedOAuthServerMetadata => nullable,
         oauth2_server_metadata_url: String => nullable,
@@ -1684,8 +1666,7 @@ impl EmbeddedResource {
     ]);
     crate::runtime::setters! {
         annotations: Annotations => nullable,
-        meta: std::collections::BTreeMap<String,
-        serde_json::Value > => nullable,
+        meta: std::collections::BTreeMap<String, serde_json::Value> => nullable,
     }
 }
 
@@ -2054,8 +2035,7 @@ impl ImageContent {
     ]);
     crate::runtime::setters! {
         annotations: Annotations => nullable,
-        meta: std::collections::BTreeMap<String,
-        serde_json::Value > => nullable,
+        meta: std::collections::BTreeMap<String, serde_json::Value> => nullable,
     }
 }
 
@@ -2216,8 +2196,7 @@ impl MCPPrompt {
         description: String => nullable,
         arguments: Vec<PromptArgument> => nullable,
         icons: Vec<MCPServerIcon> => nullable,
-        meta: std::collections::BTreeMap<String,
-        serde_json::Value > => nullable,
+        meta: std::collections::BTreeMap<String, serde_json::Value> => nullable,
     }
 }
 
@@ -2286,8 +2265,7 @@ impl MCPResource {
         size: i64 => nullable,
         icons: Vec<MCPServerIcon> => nullable,
         annotations: Annotations => nullable,
-        meta: std::collections::BTreeMap<String,
-        serde_json::Value > => nullable,
+        meta: std::collections::BTreeMap<String, serde_json::Value> => nullable,
     }
 }
 
@@ -2589,8 +2567,7 @@ pub struct MCPServerCardTool {
 impl MCPServerCardTool {
     crate::runtime::constructor!([
         name: String => plain,
-        input_schema: std::collections::BTreeMap<String,
-        serde_json::Value > => plain,
+        input_schema: std::collections::BTreeMap<String, serde_json::Value> => plain,
     ] [
         title,
         description,
@@ -2604,8 +2581,7 @@ impl MCPServerCardTool {
     crate::runtime::setters! {
         title: String => nullable,
         description: String => nullable,
-        output_schema: std::collections::BTreeMap<String,
-        serde_json::Value > => nullable,
+        output_schema: std::collections::BTreeMap<String, serde_json::Value> => nullable,
         icons: Vec<MCPServerIcon> => nullable,
         annotations: ToolAnnotations => nullable,
         meta: MCPToolMeta => nullable,
@@ -2929,8 +2905,7 @@ pub struct MCPTool {
 impl MCPTool {
     crate::runtime::constructor!([
         name: String => plain,
-        input_schema: std::collections::BTreeMap<String,
-        serde_json::Value > => plain,
+        input_schema: std::collections::BTreeMap<String, serde_json::Value> => plain,
     ] [
         title,
         description,
@@ -2944,8 +2919,7 @@ impl MCPTool {
     crate::runtime::setters! {
         title: String => nullable,
         description: String => nullable,
-        output_schema: std::collections::BTreeMap<String,
-        serde_json::Value > => nullable,
+        output_schema: std::collections::BTreeMap<String, serde_json::Value> => nullable,
         icons: Vec<MCPServerIcon> => nullable,
         annotations: ToolAnnotations => nullable,
         meta: MCPToolMeta => nullable,
@@ -3367,8 +3341,7 @@ impl PublicAuthenticationMethod {
     ]);
     crate::runtime::setters! {
         headers: Vec<ConnectorAuthenticationHeader> => nullable,
-        global_headers: std::collections::BTreeMap<String,
-        GlobalHeaderValue > => optional,
+        global_headers: std::collections::BTreeMap<String, GlobalHeaderValue> => optional,
         oauth2_server_metadata: ExtendedOAuthServerMetadata => nullable,
     }
 }
@@ -3420,8 +3393,7 @@ impl PublicConnectionConfig {
     crate::runtime::setters! {
         r#type: ConnectionConfigType => optional,
         base_url: String => nullable,
-        headers: std::collections::BTreeMap<String,
-        String > => nullable,
+        headers: std::collections::BTreeMap<String, String> => nullable,
         signed: bool => nullable,
     }
 }
@@ -3689,8 +3661,7 @@ impl ResourceLink {
         size: i64 => nullable,
         icons: Vec<MCPServerIcon> => nullable,
         annotations: Annotations => nullable,
-        meta: std::collections::BTreeMap<String,
-        serde_json::Value > => nullable,
+        meta: std::collections::BTreeMap<String, serde_json::Value> => nullable,
     }
 }
 
@@ -3860,9 +3831,7 @@ pub struct ServerCapabilities {
 
 impl ServerCapabilities {
     crate::runtime::setters! {
-        experimental: std::collections::BTreeMap<String,
-        std::collections::BTreeMap<String,
-        serde_json::Value > > => nullable,
+        experimental: std::collections::BTreeMap<String, std::collections::BTreeMap<String, serde_json::Value>> => nullable,
         logging: LoggingCapability => nullable,
         prompts: PromptsCapability => nullable,
         resources: ResourcesCapability => nullable,
@@ -3920,16 +3889,11 @@ crate::runtime::struct_de!(ServerLocale, [] [
 
 impl ServerLocale {
     crate::runtime::setters! {
-        name: std::collections::BTreeMap<String,
-        String > => nullable,
-        description: std::collections::BTreeMap<String,
-        String > => nullable,
-        usage_sentence: std::collections::BTreeMap<String,
-        String > => nullable,
-        working_description: std::collections::BTreeMap<String,
-        String > => nullable,
-        done_description: std::collections::BTreeMap<String,
-        String > => nullable,
+        name: std::collections::BTreeMap<String, String> => nullable,
+        description: std::collections::BTreeMap<String, String> => nullable,
+        usage_sentence: std::collections::BTreeMap<String, String> => nullable,
+        working_description: std::collections::BTreeMap<String, String> => nullable,
+        done_description: std::collections::BTreeMap<String, String> => nullable,
     }
 }
 
@@ -4107,8 +4071,7 @@ impl TextContent {
     ]);
     crate::runtime::setters! {
         annotations: Annotations => nullable,
-        meta: std::collections::BTreeMap<String,
-        serde_json::Value > => nullable,
+        meta: std::collections::BTreeMap<String, serde_json::Value> => nullable,
     }
 }
 
@@ -4162,8 +4125,7 @@ impl TextResourceContents {
     ]);
     crate::runtime::setters! {
         mime_type: String => nullable,
-        meta: std::collections::BTreeMap<String,
-        serde_json::Value > => nullable,
+        meta: std::collections::BTreeMap<String, serde_json::Value> => nullable,
     }
 }
 
@@ -4469,16 +4431,11 @@ crate::runtime::struct_de!(TurbineToolLocale, [] [
 
 impl TurbineToolLocale {
     crate::runtime::setters! {
-        name: std::collections::BTreeMap<String,
-        String > => nullable,
-        description: std::collections::BTreeMap<String,
-        String > => nullable,
-        usage_sentence: std::collections::BTreeMap<String,
-        String > => nullable,
-        working_description: std::collections::BTreeMap<String,
-        String > => nullable,
-        done_description: std::collections::BTreeMap<String,
-        String > => nullable,
+        name: std::collections::BTreeMap<String, String> => nullable,
+        description: std::collections::BTreeMap<String, String> => nullable,
+        usage_sentence: std::collections::BTreeMap<String, String> => nullable,
+        working_description: std::collections::BTreeMap<String, String> => nullable,
+        done_description: std::collections::BTreeMap<String, String> => nullable,
     }
 }
 

@@ -928,8 +928,7 @@ impl ConversationResponse {
         guardrails,
     ]);
     crate::runtime::setters! {
-        guardrails: Vec<std::collections::BTreeMap<String,
-        serde_json::Value > > => nullable,
+        guardrails: Vec<std::collections::BTreeMap<String, serde_json::Value>> => nullable,
     }
 }
 
@@ -1320,8 +1319,7 @@ impl ConversationUsageInfo {
         completion_tokens: i64 => optional,
         total_tokens: i64 => optional,
         connector_tokens: i64 => nullable,
-        connectors: std::collections::BTreeMap<String,
-        i64 > => nullable,
+        connectors: std::collections::BTreeMap<String, i64> => nullable,
     }
 }
 

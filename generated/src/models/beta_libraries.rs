@@ -217,8 +217,7 @@ impl Document {
         #[deprecated]
         tokens_processing_summary: i64 => nullable,
         url: String => nullable,
-        attributes: std::collections::BTreeMap<String,
-        serde_json::Value > => nullable,
+        attributes: std::collections::BTreeMap<String, serde_json::Value> => nullable,
         expires_at: String => nullable,
     }
 }
@@ -793,8 +792,7 @@ crate::runtime::struct_de!(UpdateDocumentRequest, [] [
 impl UpdateDocumentRequest {
     crate::runtime::setters! {
         name: String => optional,
-        attributes: std::collections::BTreeMap<String,
-        UpdateDocumentRequestAttributesValue > => nullable,
+        attributes: std::collections::BTreeMap<String, UpdateDocumentRequestAttributesValue> => nullable,
         expires_at: String => nullable,
     }
 }

@@ -167,8 +167,7 @@ impl AggregationRow {
     ]);
     crate::runtime::setters! {
         time_bucket: String => nullable,
-        dimensions: std::collections::BTreeMap<String,
-        serde_json::Value > => optional,
+        dimensions: std::collections::BTreeMap<String, serde_json::Value> => optional,
         metric_value: AggregationRowMetricValue => nullable,
     }
 }
@@ -466,16 +465,12 @@ impl ChatCompletionEvent {
         event_id: String => plain,
         correlation_id: String => plain,
         created_at: String => plain,
-        extra_fields: std::collections::BTreeMap<String,
-        Option<ExtraFieldsValue> > => plain,
+        extra_fields: std::collections::BTreeMap<String, Option<ExtraFieldsValue>> => plain,
         nb_input_tokens: i64 => plain,
         nb_output_tokens: i64 => plain,
-        enabled_tools: Vec<std::collections::BTreeMap<String,
-        serde_json::Value > > => plain,
-        request_messages: Vec<std::collections::BTreeMap<String,
-        serde_json::Value > > => plain,
-        response_messages: Vec<std::collections::BTreeMap<String,
-        serde_json::Value > > => plain,
+        enabled_tools: Vec<std::collections::BTreeMap<String, serde_json::Value>> => plain,
+        request_messages: Vec<std::collections::BTreeMap<String, serde_json::Value>> => plain,
+        response_messages: Vec<std::collections::BTreeMap<String, serde_json::Value>> => plain,
         nb_messages: i64 => plain,
         chat_transcription_events: Vec<ChatTranscriptionEvent> => plain,
     ] []);
@@ -515,8 +510,7 @@ impl ChatCompletionEventPreview {
         event_id: String => plain,
         correlation_id: String => plain,
         created_at: String => plain,
-        extra_fields: std::collections::BTreeMap<String,
-        Option<ExtraFieldsValue> > => plain,
+        extra_fields: std::collections::BTreeMap<String, Option<ExtraFieldsValue>> => plain,
         nb_input_tokens: i64 => plain,
         nb_output_tokens: i64 => plain,
     ] []);
@@ -546,8 +540,7 @@ impl ChatTranscriptionEvent {
     crate::runtime::constructor!([
         audio_url: String => plain,
         model: String => plain,
-        response_message: std::collections::BTreeMap<String,
-        serde_json::Value > => plain,
+        response_message: std::collections::BTreeMap<String, serde_json::Value> => plain,
     ] []);
 }
 
@@ -613,8 +606,7 @@ impl CreateDatasetRecordRequest {
         properties,
     ]);
     crate::runtime::setters! {
-        properties: std::collections::BTreeMap<String,
-        serde_json::Value > => optional,
+        properties: std::collections::BTreeMap<String, serde_json::Value> => optional,
     }
 }
 
@@ -894,8 +886,7 @@ impl DatasetRecord {
         deleted_at: String => some,
         dataset_id: String => plain,
         payload: DatasetRecordPayload => plain,
-        properties: std::collections::BTreeMap<String,
-        serde_json::Value > => plain,
+        properties: std::collections::BTreeMap<String, serde_json::Value> => plain,
         source: DatasetRecordSource => plain,
     ] []);
 }
@@ -1611,15 +1602,12 @@ impl GetLog {
         body: String => plain,
         event_name: String => plain,
         resource_schema_url: String => plain,
-        resource_attributes: std::collections::BTreeMap<String,
-        String > => plain,
+        resource_attributes: std::collections::BTreeMap<String, String> => plain,
         scope_schema_url: String => plain,
         scope_name: String => plain,
         scope_version: String => plain,
-        scope_attributes: std::collections::BTreeMap<String,
-        String > => plain,
-        log_attributes: std::collections::BTreeMap<String,
-        String > => plain,
+        scope_attributes: std::collections::BTreeMap<String, String> => plain,
+        log_attributes: std::collections::BTreeMap<String, String> => plain,
     ] []);
 }
 
@@ -1929,10 +1917,8 @@ impl GetSpan {
         usage_output_tokens: i64 => plain,
         usage_cache_read_input_tokens: i64 => plain,
         usage_cache_creation_input_tokens: i64 => plain,
-        resource_attributes: std::collections::BTreeMap<String,
-        String > => plain,
-        span_attributes: std::collections::BTreeMap<String,
-        String > => plain,
+        resource_attributes: std::collections::BTreeMap<String, String> => plain,
+        span_attributes: std::collections::BTreeMap<String, String> => plain,
         scope_name: String => plain,
         scope_version: String => plain,
     ] []);
@@ -2006,8 +1992,7 @@ impl GetSpanEvaluation {
         score_value: f64 => plain,
         score_label: String => plain,
         explanation: String => plain,
-        metadata: std::collections::BTreeMap<String,
-        String > => plain,
+        metadata: std::collections::BTreeMap<String, String> => plain,
     ] []);
 }
 
@@ -2718,14 +2703,12 @@ crate::runtime::struct_de!(JudgeConversationRequest, [
 
 impl JudgeConversationRequest {
     crate::runtime::constructor!([
-        messages: Vec<std::collections::BTreeMap<String,
-        serde_json::Value > > => plain,
+        messages: Vec<std::collections::BTreeMap<String, serde_json::Value>> => plain,
     ] [
         properties,
     ]);
     crate::runtime::setters! {
-        properties: std::collections::BTreeMap<String,
-        serde_json::Value > => nullable,
+        properties: std::collections::BTreeMap<String, serde_json::Value> => nullable,
     }
 }
 
@@ -4054,8 +4037,7 @@ crate::runtime::struct_de!(UpdateDatasetRecordPropertiesRequest, [
 
 impl UpdateDatasetRecordPropertiesRequest {
     crate::runtime::constructor!([
-        properties: std::collections::BTreeMap<String,
-        serde_json::Value > => plain,
+        properties: std::collections::BTreeMap<String, serde_json::Value> => plain,
     ] []);
 }
 

@@ -28,8 +28,7 @@ impl CreateIngestionPipelineConfigurationRequest {
         pipeline_composition,
     ]);
     crate::runtime::setters! {
-        pipeline_composition: std::collections::BTreeMap<String,
-        String > => nullable,
+        pipeline_composition: std::collections::BTreeMap<String, String> => nullable,
     }
 }
 
@@ -268,8 +267,7 @@ impl IngestionPipelineConfiguration {
         last_run_time: String => some,
         last_run_chunks_count: i64 => plain,
         total_chunks_count: i64 => plain,
-        pipeline_composition: std::collections::BTreeMap<String,
-        String > => some,
+        pipeline_composition: std::collections::BTreeMap<String, String> => some,
     ] []);
 }
 

@@ -372,8 +372,7 @@ impl SkillDefinition {
     crate::runtime::setters! {
         description: String => optional,
         body: String => optional,
-        assets: std::collections::BTreeMap<String,
-        SkillAssetContent > => optional,
+        assets: std::collections::BTreeMap<String, SkillAssetContent> => optional,
     }
 }
 

@@ -142,8 +142,7 @@ impl ClassificationRequest {
         metadata,
     ]);
     crate::runtime::setters! {
-        metadata: std::collections::BTreeMap<String,
-        serde_json::Value > => nullable,
+        metadata: std::collections::BTreeMap<String, serde_json::Value> => nullable,
     }
 }
 
@@ -173,8 +172,7 @@ impl ClassificationResponse {
     crate::runtime::constructor!([
         id: String => plain,
         model: String => plain,
-        results: Vec<std::collections::BTreeMap<String,
-        ClassificationTargetResult > > => plain,
+        results: Vec<std::collections::BTreeMap<String, ClassificationTargetResult>> => plain,
     ] []);
 }
 
@@ -194,8 +192,7 @@ crate::runtime::struct_de!(ClassificationTargetResult, [
 
 impl ClassificationTargetResult {
     crate::runtime::constructor!([
-        scores: std::collections::BTreeMap<String,
-        f64 > => plain,
+        scores: std::collections::BTreeMap<String, f64> => plain,
     ] []);
 }
 
@@ -246,10 +243,8 @@ crate::runtime::struct_de!(ModerationObject, [] [
 
 impl ModerationObject {
     crate::runtime::setters! {
-        categories: std::collections::BTreeMap<String,
-        bool > => optional,
-        category_scores: std::collections::BTreeMap<String,
-        f64 > => optional,
+        categories: std::collections::BTreeMap<String, bool> => optional,
+        category_scores: std::collections::BTreeMap<String, f64> => optional,
     }
 }
 

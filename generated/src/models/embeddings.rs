@@ -82,8 +82,7 @@ impl EmbeddingRequest {
         encoding_format,
     ]);
     crate::runtime::setters! {
-        metadata: std::collections::BTreeMap<String,
-        serde_json::Value > => nullable,
+        metadata: std::collections::BTreeMap<String, serde_json::Value> => nullable,
         output_dimension: i64 => nullable,
         output_dtype: EmbeddingDtype => optional,
         encoding_format: EncodingFormat => optional,

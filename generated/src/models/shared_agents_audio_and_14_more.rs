@@ -118,8 +118,7 @@ impl ValidationError {
     ]);
     crate::runtime::setters! {
         input: serde_json::Value => optional,
-        ctx: std::collections::BTreeMap<String,
-        serde_json::Value > => optional,
+        ctx: std::collections::BTreeMap<String, serde_json::Value> => optional,
     }
 }
 

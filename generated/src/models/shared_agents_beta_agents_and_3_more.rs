@@ -45,8 +45,7 @@ crate::runtime::struct_de!(Function, [
 impl Function {
     crate::runtime::constructor!([
         name: String => plain,
-        parameters: std::collections::BTreeMap<String,
-        serde_json::Value > => plain,
+        parameters: std::collections::BTreeMap<String, serde_json::Value> => plain,
     ] [
         description,
         strict,

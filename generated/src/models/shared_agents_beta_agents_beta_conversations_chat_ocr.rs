@@ -43,8 +43,7 @@ crate::runtime::struct_de!(JsonSchema, [
 impl JsonSchema {
     crate::runtime::constructor!([
         name: String => plain,
-        schema: std::collections::BTreeMap<String,
-        serde_json::Value > => plain,
+        schema: std::collections::BTreeMap<String, serde_json::Value> => plain,
     ] [
         description,
         strict,

@@ -225,8 +225,7 @@ impl DeltaMessage {
         tool_calls: Vec<ToolCall> => nullable,
         tool_call_id: String => nullable,
         index: i64 => nullable,
-        metadata: std::collections::BTreeMap<String,
-        serde_json::Value > => nullable,
+        metadata: std::collections::BTreeMap<String, serde_json::Value> => nullable,
     }
 }
 

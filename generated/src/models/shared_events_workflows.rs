@@ -1838,8 +1838,7 @@ impl StreamEventSsePayload {
     ]);
     crate::runtime::setters! {
         timestamp: String => optional,
-        metadata: std::collections::BTreeMap<String,
-        serde_json::Value > => optional,
+        metadata: std::collections::BTreeMap<String, serde_json::Value> => optional,
     }
 }
 

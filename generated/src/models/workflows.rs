@@ -42,8 +42,7 @@ crate::runtime::struct_de!(BatchExecutionResponse, [] [
 
 impl BatchExecutionResponse {
     crate::runtime::setters! {
-        results: std::collections::BTreeMap<String,
-        BatchExecutionResult > => optional,
+        results: std::collections::BTreeMap<String, BatchExecutionResult> => optional,
     }
 }
 
@@ -439,8 +438,7 @@ impl DeploymentLogRecord {
         span_id: String => plain,
         severity_text: String => plain,
         body: String => plain,
-        log_attributes: std::collections::BTreeMap<String,
-        String > => plain,
+        log_attributes: std::collections::BTreeMap<String, String> => plain,
     ] []);
 }
 
@@ -1138,8 +1136,7 @@ impl ExecutionLogRecord {
         span_id: String => plain,
         severity_text: String => plain,
         body: String => plain,
-        log_attributes: std::collections::BTreeMap<String,
-        String > => plain,
+        log_attributes: std::collections::BTreeMap<String, String> => plain,
     ] []);
 }
 
@@ -1628,16 +1625,14 @@ crate::runtime::struct_de!(QueryDefinition, [
 impl QueryDefinition {
     crate::runtime::constructor!([
         name: String => plain,
-        input_schema: std::collections::BTreeMap<String,
-        serde_json::Value > => plain,
+        input_schema: std::collections::BTreeMap<String, serde_json::Value> => plain,
     ] [
         description,
         output_schema,
     ]);
     crate::runtime::setters! {
         description: String => nullable,
-        output_schema: std::collections::BTreeMap<String,
-        serde_json::Value > => nullable,
+        output_schema: std::collections::BTreeMap<String, serde_json::Value> => nullable,
     }
 }
 
@@ -2369,8 +2364,7 @@ crate::runtime::struct_de!(SignalDefinition, [
 impl SignalDefinition {
     crate::runtime::constructor!([
         name: String => plain,
-        input_schema: std::collections::BTreeMap<String,
-        serde_json::Value > => plain,
+        input_schema: std::collections::BTreeMap<String, serde_json::Value> => plain,
     ] [
         description,
     ]);
@@ -3048,16 +3042,14 @@ crate::runtime::struct_de!(UpdateDefinition, [
 impl UpdateDefinition {
     crate::runtime::constructor!([
         name: String => plain,
-        input_schema: std::collections::BTreeMap<String,
-        serde_json::Value > => plain,
+        input_schema: std::collections::BTreeMap<String, serde_json::Value> => plain,
     ] [
         description,
         output_schema,
     ]);
     crate::runtime::setters! {
         description: String => nullable,
-        output_schema: std::collections::BTreeMap<String,
-        serde_json::Value > => nullable,
+        output_schema: std::collections::BTreeMap<String, serde_json::Value> => nullable,
     }
 }
 
@@ -3564,8 +3556,7 @@ crate::runtime::struct_de!(WorkflowCodeDefinition, [
 
 impl WorkflowCodeDefinition {
     crate::runtime::constructor!([
-        input_schema: std::collections::BTreeMap<String,
-        serde_json::Value > => plain,
+        input_schema: std::collections::BTreeMap<String, serde_json::Value> => plain,
     ] [
         output_schema,
         signals,
@@ -3577,16 +3568,14 @@ impl WorkflowCodeDefinition {
         plugin_metadata,
     ]);
     crate::runtime::setters! {
-        output_schema: std::collections::BTreeMap<String,
-        serde_json::Value > => nullable,
+        output_schema: std::collections::BTreeMap<String, serde_json::Value> => nullable,
         signals: Vec<SignalDefinition> => optional,
         queries: Vec<QueryDefinition> => optional,
         updates: Vec<UpdateDefinition> => optional,
         enforce_determinism: bool => optional,
         on_behalf_of: bool => optional,
         execution_timeout: f64 => optional,
-        plugin_metadata: std::collections::BTreeMap<String,
-        serde_json::Value > => nullable,
+        plugin_metadata: std::collections::BTreeMap<String, serde_json::Value> => nullable,
     }
 }
 
@@ -3699,8 +3688,7 @@ impl WorkflowExecutionProgressTraceEvent {
         name: String => plain,
         id: String => plain,
         timestamp_unix_nano: i64 => plain,
-        attributes: std::collections::BTreeMap<String,
-        WorkflowExecutionTraceSummaryAttributesValues > => plain,
+        attributes: std::collections::BTreeMap<String, WorkflowExecutionTraceSummaryAttributesValues> => plain,
         start_time_unix_ms: i64 => plain,
     ] [
         r#type,
@@ -3781,11 +3769,9 @@ impl WorkflowExecutionRequest {
         input: WorkflowExecutionRequestInput => nullable,
         wait_for_result: bool => optional,
         timeout_seconds: f64 => nullable,
-        custom_tracing_attributes: std::collections::BTreeMap<String,
-        String > => nullable,
+        custom_tracing_attributes: std::collections::BTreeMap<String, String> => nullable,
         force_new_trace: bool => optional,
-        extensions: std::collections::BTreeMap<String,
-        serde_json::Value > => nullable,
+        extensions: std::collections::BTreeMap<String, serde_json::Value> => nullable,
         #[deprecated]
         task_queue: String => nullable,
         deployment_name: String => nullable,
@@ -4040,8 +4026,7 @@ impl WorkflowExecutionTraceEvent {
         name: String => plain,
         id: String => plain,
         timestamp_unix_nano: i64 => plain,
-        attributes: std::collections::BTreeMap<String,
-        WorkflowExecutionTraceSummaryAttributesValues > => plain,
+        attributes: std::collections::BTreeMap<String, WorkflowExecutionTraceSummaryAttributesValues> => plain,
     ] [
         r#type,
         internal,
@@ -4547,8 +4532,7 @@ impl WorkflowExecutionTraceSummarySpan {
         name: String => plain,
         start_time_unix_nano: i64 => plain,
         end_time_unix_nano: i64 => some,
-        attributes: std::collections::BTreeMap<String,
-        WorkflowExecutionTraceSummaryAttributesValues > => plain,
+        attributes: std::collections::BTreeMap<String, WorkflowExecutionTraceSummaryAttributesValues> => plain,
         events: Vec<WorkflowExecutionTraceEvent> => plain,
     ] [
         children,

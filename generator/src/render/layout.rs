@@ -139,14 +139,31 @@ fn attribute_line(g: &proc_macro2::Group) -> String {
     text
 }
 
-/// The entries of a list: the tokens between top-level commas (a trailing comma ends the last).
+/// The entries of a list: the tokens between top-level commas (a trailing comma ends the last;
+/// the commas of generic arguments, `BTreeMap<String, Value>`, are not the list's).
 fn split_commas(tokens: &[TokenTree]) -> Vec<Vec<TokenTree>> {
     let mut out = vec![Vec::new()];
+    let mut generics = 0usize;
+    let mut prev: Option<&TokenTree> = None;
     for t in tokens {
         match t {
-            TokenTree::Punct(p) if p.as_char() == ',' => out.push(Vec::new()),
-            _ => out.last_mut().expect("an entry").push(t.clone()),
+            TokenTree::Punct(p) if p.as_char() == ',' && generics == 0 => {
+                out.push(Vec::new());
+                prev = Some(t);
+                continue;
+            }
+            // `<` after a name opens generic arguments; a `>` closes them unless it ends `=>`/`->`.
+            TokenTree::Punct(p) if p.as_char() == '<' && matches!(prev, Some(TokenTree::Ident(_))) => generics += 1,
+            TokenTree::Punct(p) if p.as_char() == '>' && generics > 0 => {
+                let arrow = matches!(prev, Some(TokenTree::Punct(q)) if q.spacing() == Spacing::Joint && matches!(q.as_char(), '=' | '-'));
+                if !arrow {
+                    generics -= 1;
+                }
+            }
+            _ => {}
         }
+        out.last_mut().expect("an entry").push(t.clone());
+        prev = Some(t);
     }
     out.retain(|e| !e.is_empty());
     out
@@ -293,6 +310,11 @@ mod tests {
             text(setters, true),
             "object: String => optional,\n#[deprecated]\ncalls: Vec<ToolCall> => nullable,\nusage: crate::models::UsageInfo => optional,"
         );
+        // A generic's comma is not the list's.
+        let maps = quote!(metadata: std::collections::BTreeMap<String, serde_json::Value> => nullable, n: i64 => optional);
+        assert_eq!(text(maps, true), "metadata: std::collections::BTreeMap<String, serde_json::Value> => nullable,\nn: i64 => optional,");
+        let params = quote!([a: BTreeMap<String, Vec<u8>> => plain, b: String => plain] [c]);
+        assert_eq!(text(params, false), "[\n    a: BTreeMap<String, Vec<u8>> => plain,\n    b: String => plain,\n] [\n    c,\n]");
         let params = quote!(#[doc = " The `x` query parameter."] #[doc = ""] x: String);
         assert_eq!(text(params, true), "/// The `x` query parameter.\n///\nx: String,");
         let de = quote!(ChatCompletionRequest, [model, messages, response_format = "format"] []);

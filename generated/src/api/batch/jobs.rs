@@ -179,8 +179,7 @@ impl<'c> ListBuilder<'c> {
         /// The `agent_id` query parameter.
         agent_id: String,
         /// The `metadata` query parameter.
-        metadata: std::collections::BTreeMap<String,
-        serde_json::Value >,
+        metadata: std::collections::BTreeMap<String, serde_json::Value>,
         /// The `created_after` query parameter.
         created_after: String,
         /// The `created_by_me` query parameter.

@@ -418,8 +418,7 @@ impl<'c> ListBuilder<'c> {
         /// The `id` query parameter.
         id: String,
         /// The `metadata` query parameter.
-        metadata: std::collections::BTreeMap<String,
-        serde_json::Value >,
+        metadata: std::collections::BTreeMap<String, serde_json::Value>,
     }
 
     crate::runtime::request_options!();
@@ -522,8 +521,7 @@ impl<'c> ListPagesBuilder<'c> {
         /// The `id` query parameter.
         id: String,
         /// The `metadata` query parameter.
-        metadata: std::collections::BTreeMap<String,
-        serde_json::Value >,
+        metadata: std::collections::BTreeMap<String, serde_json::Value>,
         /// Opaque cursor from a previous response's next_page_token. When set, results page forward from the cursor.
         ///
         /// The `page_token` query parameter.

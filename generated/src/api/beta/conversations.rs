@@ -391,8 +391,7 @@ impl<'c> ListBuilder<'c> {
         /// The `page_size` query parameter.
         page_size: i64,
         /// The `metadata` query parameter.
-        metadata: std::collections::BTreeMap<String,
-        serde_json::Value >,
+        metadata: std::collections::BTreeMap<String, serde_json::Value>,
     }
 
     crate::runtime::request_options!();
