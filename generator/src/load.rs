@@ -327,7 +327,8 @@ fn parse_pieces(text: &str, pieces: &[Piece], threads: usize) -> Option<Vec<Valu
         runs.extend(handles.into_iter().map(|h| h.join().ok().flatten()));
         runs
     });
-    let mut all: Vec<(usize, Value)> = runs.into_iter().collect::<Option<Vec<_>>>()?.concat();
+    // Moved, not `concat()`ed: that would clone every parsed tree.
+    let mut all: Vec<(usize, Value)> = runs.into_iter().collect::<Option<Vec<_>>>()?.into_iter().flatten().collect();
     all.sort_unstable_by_key(|(i, _)| *i);
     Some(all.into_iter().map(|(_, v)| v).collect())
 }
