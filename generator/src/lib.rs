@@ -81,10 +81,12 @@ pub fn generate(spec_text: &str, overlay: &Overlay) -> Result<Generated> {
         (ir, side.join().expect("the spec hashing thread panicked"))
     });
     let diagnostics = diags.finish();
-    // Freeing the parsed spec takes a while and nothing waits for it.
-    std::thread::spawn(move || drop(openapi));
     let spec = render::SpecInfo { title: ir.title.clone(), version: ir.version.clone(), sha256 };
-    let render::Rendering { mut files, contract_tests } = render::render_all(&ir, &spec)?;
+    let rendered = render::render_all(&ir, &spec);
+    // Freeing the parsed spec takes a while and nothing waits for it; after rendering, which
+    // keeps both cores busy.
+    std::thread::spawn(move || drop(openapi));
+    let render::Rendering { mut files, contract_tests } = rendered?;
     // The public API as data, which the next regeneration's change report is made against.
     let features = surface::manifest_features(files.get("Cargo.toml").map_or("", String::as_str));
     let api = surface::Surface::of(&ir, features);
