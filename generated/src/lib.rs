@@ -39,18 +39,40 @@ pub use bytes;
 #[cfg(any(feature = "agents", feature = "chat", feature = "fim"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat", feature = "fim"))))]
 pub mod completion;
-#[cfg(any(feature = "agents", feature = "chat"))]
-#[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat"))))]
+#[cfg(
+    all(
+        any(feature = "agents", feature = "chat"),
+        any(feature = "agents", feature = "chat", feature = "fim")
+    )
+)]
+#[cfg_attr(
+    docsrs,
+    doc(
+        cfg(
+            all(
+                any(feature = "agents", feature = "chat"),
+                any(feature = "agents", feature = "chat", feature = "fim")
+            )
+        )
+    )
+)]
 pub mod answers;
 pub mod prelude;
-#[cfg(all(feature = "structured-outputs", any(feature = "agents", feature = "chat")))]
+#[cfg(
+    all(
+        feature = "structured-outputs",
+        any(feature = "agents", feature = "chat"),
+        any(feature = "agents", feature = "chat", feature = "fim")
+    )
+)]
 #[cfg_attr(
     docsrs,
     doc(
         cfg(
             all(
                 feature = "structured-outputs",
-                any(feature = "agents", feature = "chat")
+                any(feature = "agents", feature = "chat"),
+                any(feature = "agents", feature = "chat", feature = "fim")
             )
         )
     )
@@ -77,6 +99,30 @@ pub mod run;
 #[cfg(all(feature = "realtime", feature = "audio"))]
 #[cfg_attr(docsrs, doc(cfg(all(feature = "realtime", feature = "audio"))))]
 pub mod realtime;
+#[cfg(
+    all(
+        feature = "mcp",
+        all(
+            feature = "conversation-run",
+            all(feature = "beta-agents", feature = "beta-conversations")
+        )
+    )
+)]
+#[cfg_attr(
+    docsrs,
+    doc(
+        cfg(
+            all(
+                feature = "mcp",
+                all(
+                    feature = "conversation-run",
+                    all(feature = "beta-agents", feature = "beta-conversations")
+                )
+            )
+        )
+    )
+)]
+pub mod mcp;
 #[cfg(feature = "azure")]
 #[cfg_attr(docsrs, doc(cfg(feature = "azure")))]
 pub mod azure;

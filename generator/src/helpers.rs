@@ -89,6 +89,20 @@ pub const HELPERS: &[Helper] = &[
             doc: "`mistral_sdk::realtime`: realtime transcription over a WebSocket (`client.audio().realtime(model)`), through `tokio-tungstenite` with rustls",
         }),
     },
+    Helper {
+        name: "mcp",
+        source: include_str!("../../templates/helpers/mcp.rs"),
+        feature: Some(HelperFeature {
+            name: "mcp",
+            enables: &["conversation-run", "dep:rmcp", "dep:reqwest-mcp", "dep:rustls"],
+            dependencies: &[
+                r#"rmcp = { version = "3.11", default-features = false, features = ["client", "transport-child-process", "transport-streamable-http-client-reqwest", "reqwest-tls-no-provider", "auth"], optional = true }"#,
+                r#"reqwest-mcp = { package = "reqwest", version = "0.13", default-features = false, features = ["rustls-no-provider"], optional = true }"#,
+                r#"rustls = { version = "0.23", default-features = false, features = ["ring", "std"], optional = true }"#,
+            ],
+            doc: "`mistral_sdk::mcp`: the tools and prompts of Model Context Protocol servers (stdio, streamable HTTP, OAuth) in a run context, on `rmcp`",
+        }),
+    },
 ];
 
 pub fn find(name: &str) -> Option<&'static Helper> {

@@ -27,7 +27,6 @@
 //@ field Tool.type: Option<ToolTypes>
 //@ field Tool.function: Function
 //@ value ToolTypes::Function
-//@ needs completion
 //@ field ConversationRequest.inputs: ConversationInputs
 //@ field ConversationRequest.tools: Nullable<Vec<AgentTool>>
 //@ field ConversationRequest.agent_id: Nullable<String>
@@ -226,7 +225,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-type Handler = Arc<dyn Fn(Value) -> BoxFuture<'static, std::result::Result<String, String>> + Send + Sync>;
+pub(crate) type Handler = Arc<dyn Fn(Value) -> BoxFuture<'static, std::result::Result<String, String>> + Send + Sync>;
 type Confirm = Arc<dyn Fn(PendingCall) -> BoxFuture<'static, Confirmation> + Send + Sync>;
 
 /// A local function the model may call.
@@ -329,6 +328,15 @@ impl RunContext {
         let name = name.into();
         self.functions.retain(|f| f.name != name);
         self.functions.push(Arc::new(LocalFunction { name, description: description.into(), parameters, handler }));
+        self
+    }
+
+    /// Registers a function from its parts (an MCP tool): `parameters` as they are, the
+    /// handler's `Err` sent as `{"error": …}`. A later function of the same name replaces it.
+    #[allow(dead_code)]
+    pub(crate) fn register(mut self, name: String, description: String, parameters: Value, handler: Handler) -> Self {
+        self.functions.retain(|f| f.name != name);
+        self.functions.push(Arc::new(LocalFunction { name, description, parameters, handler }));
         self
     }
 
@@ -919,7 +927,8 @@ impl<'c> crate::api::beta::conversations::Conversations<'c> {
     /// `tool_confirmations`; then the loop goes on as in [`run`](Self::run). The result's
     /// entries start with the deferred run's.
     pub async fn run_resume(&self, ctx: &RunContext, deferred: Deferred, decisions: Vec<Decision>) -> Result<RunResult> {
-        let (sent, confirmations) = resolve(ctx, "conversations.run_resume", &deferred.deferred_calls, deferred.executed_results.clone(), decisions).await?;
+        let (sent, confirmations) =
+            resolve(ctx, "conversations.run_resume", &deferred.deferred_calls, deferred.executed_results.clone(), decisions).await?;
         let request = ConversationAppendRequest {
             inputs: results_input(&sent),
             tool_confirmations: confirmations_field(confirmations),
@@ -1025,7 +1034,8 @@ impl<'c> crate::api::beta::conversations::Conversations<'c> {
 
     /// [`run_resume`](Self::run_resume), streamed as [`run_stream`](Self::run_stream) is.
     pub async fn run_resume_stream(&self, ctx: &RunContext, deferred: Deferred, decisions: Vec<Decision>) -> Result<RunStream<'c>> {
-        let (sent, confirmations) = resolve(ctx, "conversations.run_resume", &deferred.deferred_calls, deferred.executed_results.clone(), decisions).await?;
+        let (sent, confirmations) =
+            resolve(ctx, "conversations.run_resume", &deferred.deferred_calls, deferred.executed_results.clone(), decisions).await?;
         let request = ConversationAppendStreamRequest {
             inputs: results_input(&sent),
             tool_confirmations: confirmations_field(confirmations),
@@ -1259,9 +1269,8 @@ mod completions {
     use super::{answer_round, resolve, Call, Decision, DeferredCall, Round, RunContext, RunStop};
     use crate::completion::Completion;
     use crate::models::{
-        AssistantMessage, ChatCompletionResponse, ChatTool, CompletionChunk, FunctionCallArguments, FunctionCallEntry,
-        FunctionCallEntryArguments, FunctionResultEntry, Message, MessageContent, ResponseFormat, Tool, ToolCall, ToolMessage, ToolTypes,
-        UsageInfo,
+        AssistantMessage, ChatCompletionResponse, ChatTool, CompletionChunk, FunctionCallArguments, FunctionCallEntry, FunctionCallEntryArguments,
+        FunctionResultEntry, Message, MessageContent, ResponseFormat, Tool, ToolCall, ToolMessage, ToolTypes, UsageInfo,
     };
     use crate::{Error, Event, EventStream, Result};
     use futures::future::BoxFuture;
@@ -1289,7 +1298,9 @@ mod completions {
             self.tools()
                 .into_iter()
                 .filter_map(|t| match t {
-                    crate::models::AgentTool::Function(f) => Some(ChatTool::Function(Tool { r#type: Some(ToolTypes::Function), function: f.function })),
+                    crate::models::AgentTool::Function(f) => {
+                        Some(ChatTool::Function(Tool { r#type: Some(ToolTypes::Function), function: f.function }))
+                    }
                     _ => None,
                 })
                 .collect()
@@ -1341,11 +1352,13 @@ mod completions {
 
         /// The tool calls the model made during the run, in order.
         pub fn tool_calls(&self) -> impl Iterator<Item = &ToolCall> {
-            self.new_messages().iter().filter_map(|m| match m {
-                Message::Assistant(a) => a.tool_calls.as_option(),
-                _ => None,
-            })
-            .flatten()
+            self.new_messages()
+                .iter()
+                .filter_map(|m| match m {
+                    Message::Assistant(a) => a.tool_calls.as_option(),
+                    _ => None,
+                })
+                .flatten()
         }
 
         /// The tool results of the run (the local functions' and those the service ran), in order.
@@ -1447,9 +1460,8 @@ mod completions {
                 added.push(Message::Assistant(AssistantMessage { content: m.content, tool_calls: m.tool_calls, ..Default::default() }));
             }
         }
-        if let Some(answer) = choice.message.take()
-            && added.last() != Some(&Message::Assistant(answer.clone()))
-        {
+        // The answer once: `messages` may end with it already.
+        if let Some(answer) = choice.message.take().filter(|a| added.last() != Some(&Message::Assistant(a.clone()))) {
             added.push(Message::Assistant(answer));
         }
         let answered: Vec<String> = added
@@ -1476,8 +1488,9 @@ mod completions {
     /// Answers a round's calls: `Ok(messages)` to send, or the run stopped deferred.
     async fn round(ctx: &RunContext, calls: &[Call], declared: &[String], result: &mut CompletionRunResult) -> Option<Vec<Message>> {
         let name_of = |id: &str| calls.iter().find(|c| c.entry.tool_call_id == id).map(|c| c.name.clone()).unwrap_or_default();
-        let to_messages =
-            |results: Vec<FunctionResultEntry>| -> Vec<Message> { results.into_iter().map(|r| tool_message(&r.tool_call_id, &name_of(&r.tool_call_id), r.result)).collect() };
+        let to_messages = |results: Vec<FunctionResultEntry>| -> Vec<Message> {
+            results.into_iter().map(|r| tool_message(&r.tool_call_id, &name_of(&r.tool_call_id), r.result)).collect()
+        };
         match answer_round(ctx, calls, Some(declared)).await {
             Round::Send(results) => Some(to_messages(results)),
             Round::Defer(deferred_calls, results) => {

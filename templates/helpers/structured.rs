@@ -361,7 +361,9 @@ impl<'c, T: DeserializeOwned + Send + 'c> ParsedStream<'c, T> {
 }
 
 /// `parse` and `parse_stream` on a provider client's chat handle (`mistral_sdk::azure::Chat`, …:
-/// a struct holding `client: &'c crate::Client`), sent through that client's provider.
+/// a struct holding `client: &'c crate::Client`), sent through that client's provider. Unused
+/// when no provider client is compiled (`structured-outputs` with `agents` alone).
+#[allow(unused_macros)]
 macro_rules! provider_chat {
     ($($handle:ident)::+) => {
         impl<'c> $($handle)::+<'c> {

@@ -210,7 +210,7 @@ async fn a_slow_drip_within_the_timeout_succeeds() {
     }))
     .await;
     let model = bounded(Duration::from_secs(10), client(&server.url).models().retrieve("m").timeout(Duration::from_secs(8))).await.unwrap();
-    assert_eq!(format!("{model:?}").contains("\"m\""), true);
+    assert!(format!("{model:?}").contains("\"m\""));
 }
 
 #[tokio::test]

@@ -43,7 +43,11 @@ fn generated_crates_compile_standalone_without_warnings() {
         match name.as_str() {
             "fixture_helper_fit" => assert_eq!(generated.ir.helpers, ["completion"], "{name}: the helper fits"),
             "current" => {
-                assert_eq!(generated.ir.helpers, ["completion", "answers", "prelude", "structured", "run", "realtime"], "{name}: every helper fits")
+                assert_eq!(
+                    generated.ir.helpers,
+                    ["completion", "answers", "prelude", "structured", "run", "realtime", "mcp"],
+                    "{name}: every helper fits"
+                )
             }
             "fixture_helper_misfit" => assert!(generated.ir.helpers.is_empty(), "{name}: the helper does not fit"),
             _ => {}

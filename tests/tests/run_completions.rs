@@ -4,74 +4,20 @@
 //! error, a connector's `messages` answer, the round limit, deferral and resumption.
 
 use futures::StreamExt;
-use mistral_sdk::models::{
-    AgentsCompletionRequest, ChatCompletionRequest, ChatTool, Function, Message, MessageContent, Tool, UserMessage,
-};
+use mistral_sdk::models::{AgentsCompletionRequest, ChatCompletionRequest, ChatTool, Function, Message, MessageContent, Tool, UserMessage};
 use mistral_sdk::run::{CompletionDeferred, CompletionRunEvent, DeferralReason, RunContext, RunStop};
-use mistral_sdk::Client;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
-use wiremock::matchers::method;
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::ResponseTemplate;
+
+mod common;
+use common::chat_script::{answer, calls, completion, serve, tool_call, tool_messages};
 
 #[derive(Deserialize, schemars::JsonSchema)]
 struct City {
     city: String,
-}
-
-/// Answers the n-th request with the n-th scripted answer and records each request's path and body.
-#[derive(Clone)]
-struct Script {
-    answers: Vec<ResponseTemplate>,
-    n: Arc<AtomicUsize>,
-    seen: Arc<Mutex<Vec<(String, Value)>>>,
-}
-
-impl Respond for Script {
-    fn respond(&self, req: &Request) -> ResponseTemplate {
-        let i = self.n.fetch_add(1, Ordering::SeqCst);
-        self.seen.lock().unwrap().push((req.url.path().to_string(), serde_json::from_slice(&req.body).unwrap()));
-        self.answers[i.min(self.answers.len() - 1)].clone()
-    }
-}
-
-impl Script {
-    fn bodies(&self) -> Vec<Value> {
-        self.seen.lock().unwrap().iter().map(|(_, b)| b.clone()).collect()
-    }
-}
-
-async fn serve(answers: Vec<ResponseTemplate>) -> (MockServer, Script, Client) {
-    let server = MockServer::start().await;
-    let script = Script { answers, n: Arc::default(), seen: Arc::default() };
-    Mock::given(method("POST")).respond_with(script.clone()).mount(&server).await;
-    let client = Client::builder().api_key("k").server(server.uri()).build().unwrap();
-    (server, script, client)
-}
-
-fn tool_call(id: &str, name: &str, args: Value) -> Value {
-    json!({"id": id, "type": "function", "function": {"name": name, "arguments": args.to_string()}})
-}
-
-/// A completion whose one choice is `message` (and the service's `messages`, when given).
-fn completion(message: Value, messages: Option<Value>) -> ResponseTemplate {
-    let mut choice = json!({"index": 0, "message": message, "finish_reason": "stop"});
-    if let Some(m) = messages {
-        choice["messages"] = m;
-    }
-    ResponseTemplate::new(200).set_body_json(json!({"id": "cmpl", "object": "chat.completion", "model": "m", "created": 1,
-        "choices": [choice], "usage": {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5}}))
-}
-
-fn calls(list: Vec<Value>) -> Value {
-    json!({"role": "assistant", "content": "", "tool_calls": list})
-}
-
-fn answer(text: &str) -> Value {
-    json!({"role": "assistant", "content": text})
 }
 
 /// `weather` and `flaky` wait for each other: they only finish when both run at once.
@@ -97,17 +43,6 @@ fn context() -> RunContext {
 
 fn user(text: &str) -> Message {
     Message::User(UserMessage::new(text))
-}
-
-/// The `tool` messages of a request body: (tool_call_id, name, content).
-fn tool_messages(body: &Value) -> Vec<(String, String, String)> {
-    body["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|m| m["role"] == "tool")
-        .map(|m| (m["tool_call_id"].as_str().unwrap().into(), m["name"].as_str().unwrap_or("").into(), m["content"].as_str().unwrap().into()))
-        .collect()
 }
 
 #[tokio::test]
@@ -172,8 +107,7 @@ async fn connector_messages_are_kept_and_only_unanswered_calls_run_locally() {
     let result = client.chat().run(&context(), ChatCompletionRequest::new("m", vec![user("go")])).await.unwrap();
     assert_eq!(result.stop, RunStop::Answered);
     assert_eq!(result.rounds, 1);
-    let roles: Vec<String> =
-        result.new_messages().iter().map(|m| serde_json::to_value(m).unwrap()["role"].as_str().unwrap().to_string()).collect();
+    let roles: Vec<String> = result.new_messages().iter().map(|m| serde_json::to_value(m).unwrap()["role"].as_str().unwrap().to_string()).collect();
     assert_eq!(roles, ["assistant", "tool", "assistant", "tool", "tool", "assistant"], "the answer once, not twice");
     let bodies = script.bodies();
     let sent = tool_messages(&bodies[1]);
@@ -250,7 +184,8 @@ fn sse(chunks: &[Value]) -> ResponseTemplate {
 }
 
 fn chunk(delta: Value, finish: Option<&str>) -> Value {
-    let mut c = json!({"id": "s", "object": "chat.completion.chunk", "model": "m", "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]});
+    let mut c =
+        json!({"id": "s", "object": "chat.completion.chunk", "model": "m", "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]});
     if finish.is_some() {
         c["usage"] = json!({"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2});
     }
@@ -260,9 +195,15 @@ fn chunk(delta: Value, finish: Option<&str>) -> Value {
 #[tokio::test]
 async fn chat_run_stream_yields_chunks_tool_results_and_the_result() {
     let first = sse(&[
-        chunk(json!({"role": "assistant", "tool_calls": [{"id": "s1", "index": 0, "function": {"name": "weather", "arguments": "{\"city\":"}}]}), None),
+        chunk(
+            json!({"role": "assistant", "tool_calls": [{"id": "s1", "index": 0, "function": {"name": "weather", "arguments": "{\"city\":"}}]}),
+            None,
+        ),
         chunk(json!({"tool_calls": [{"index": 0, "function": {"name": "", "arguments": "\"Graz\"}"}}]}), None),
-        chunk(json!({"tool_calls": [{"id": "s2", "index": 1, "function": {"name": "flaky", "arguments": "{\"city\":\"Graz\"}"}}]}), Some("tool_calls")),
+        chunk(
+            json!({"tool_calls": [{"id": "s2", "index": 1, "function": {"name": "flaky", "arguments": "{\"city\":\"Graz\"}"}}]}),
+            Some("tool_calls"),
+        ),
     ]);
     let second = sse(&[chunk(json!({"content": "Sunny "}), None), chunk(json!({"content": "in Graz."}), Some("stop"))]);
     let (_server, script, client) = serve(vec![first, second]).await;
@@ -293,6 +234,13 @@ async fn chat_run_stream_yields_chunks_tool_results_and_the_result() {
 
     // `result()` reads the same run to its end.
     let (_server, _, client) = serve(vec![sse(&[chunk(json!({"content": "Hi"}), Some("stop"))])]).await;
-    let r = client.agents().run_stream(&context(), AgentsCompletionRequest::new(vec![user("x")], "ag".to_string())).await.unwrap().result().await.unwrap();
+    let r = client
+        .agents()
+        .run_stream(&context(), AgentsCompletionRequest::new(vec![user("x")], "ag".to_string()))
+        .await
+        .unwrap()
+        .result()
+        .await
+        .unwrap();
     assert_eq!(r.output_text().as_deref(), Some("Hi"));
 }

@@ -555,6 +555,71 @@ fn generated_features() -> Result<Vec<String>> {
     Ok(features.keys().filter(|k| *k != "default").cloned().collect())
 }
 
+/// The gated modules of the generated crate (`#[cfg(…)] pub mod x;` in `src/lib.rs`) and, for
+/// each, the fewest features that satisfy its gate (`any` takes its first choice).
+fn module_gates() -> Result<Vec<(String, Vec<String>)>> {
+    let lib = std::fs::read_to_string(root().join("generated/src/lib.rs"))?;
+    let mut out = Vec::new();
+    let mut pending: Option<String> = None;
+    let mut collecting: Option<String> = None;
+    for line in lib.lines() {
+        let t = line.trim();
+        if let Some(text) = collecting.as_mut() {
+            text.push_str(t);
+            if t.starts_with(")]") {
+                pending = collecting.take();
+            }
+            continue;
+        }
+        if let Some(rest) = t.strip_prefix("#[cfg(") {
+            if rest.ends_with(")]") {
+                pending = Some(rest.to_string());
+            } else {
+                collecting = Some(rest.to_string());
+            }
+        } else if let Some(name) = t.strip_prefix("pub mod ").and_then(|n| n.strip_suffix(';')) {
+            if let Some(cfg) = pending.take() {
+                let mut needed = Vec::new();
+                satisfy(&mut cfg.as_str(), &mut needed);
+                needed.dedup();
+                out.push((name.to_string(), needed));
+            }
+        } else if ["pub ", "mod ", "use ", "fn ", "struct ", "enum ", "impl"].iter().any(|item| t.starts_with(item)) {
+            // Another item: the gate was its own (attribute lines, `cfg_attr`'s included, keep it).
+            pending = None;
+        }
+    }
+    Ok(out)
+}
+
+/// Reads one cfg predicate from the front of `text` and adds the features that satisfy it.
+fn satisfy(text: &mut &str, needed: &mut Vec<String>) {
+    *text = text.trim_start_matches([' ', ',']);
+    if let Some(rest) = text.strip_prefix("feature = \"") {
+        let end = rest.find('"').unwrap_or(rest.len());
+        if !needed.iter().any(|n| n == &rest[..end]) {
+            needed.push(rest[..end].to_string());
+        }
+        *text = &rest[(end + 1).min(rest.len())..];
+    } else if let Some(rest) = text.strip_prefix("all(") {
+        *text = rest;
+        while !text.trim_start_matches([' ', ',']).starts_with(')') && !text.is_empty() {
+            satisfy(text, needed);
+        }
+        *text = text.trim_start_matches([' ', ',']).strip_prefix(')').unwrap_or("");
+    } else if let Some(rest) = text.strip_prefix("any(") {
+        *text = rest;
+        satisfy(text, needed);
+        let mut ignored = Vec::new();
+        while !text.trim_start_matches([' ', ',']).starts_with(')') && !text.is_empty() {
+            satisfy(text, &mut ignored);
+        }
+        *text = text.trim_start_matches([' ', ',']).strip_prefix(')').unwrap_or("");
+    } else {
+        *text = "";
+    }
+}
+
 fn check_features() -> Result<()> {
     let features = generated_features()?;
     // A target directory of its own: `-D warnings` in RUSTFLAGS would otherwise rebuild the
@@ -562,6 +627,16 @@ fn check_features() -> Result<()> {
     let target = root().join("target/check-features");
     let mut sets: Vec<(String, Vec<String>)> = vec![("no features".into(), vec!["--no-default-features".into()])];
     sets.extend(features.iter().map(|f| (format!("`{f}` alone"), vec!["--no-default-features".into(), "--features".into(), f.clone()])));
+    // Each gated module with the fewest features that turn it on (`mcp` needs the conversation
+    // run's and the agents' and conversations' groups): alone, a helper feature compiles nothing.
+    for (module, needed) in module_gates()? {
+        if needed.len() > 1 {
+            sets.push((
+                format!("module `{module}` with {}", needed.join(", ")),
+                vec!["--no-default-features".into(), "--features".into(), needed.join(",")],
+            ));
+        }
+    }
     sets.push(("all features".into(), vec!["--all-features".into()]));
     let mut failed = Vec::new();
     for (what, args) in &sets {

@@ -65,6 +65,13 @@ pub enum Error {
     /// waiting for, a missing one, an approval of a function the run context does not
     /// register). Nothing was sent.
     Run { operation: &'static str, message: String },
+    /// An MCP server (`mistral_sdk::mcp`) could not be started or reached, refused the session,
+    /// or failed a request outside a tool call (a tool call's failure goes back to the model as
+    /// its result instead). `server` is the name it was registered under.
+    Mcp { operation: &'static str, server: String, message: String },
+    /// An MCP server answered `401 Unauthorized`: it needs OAuth authorization first
+    /// (`mistral_sdk::mcp::McpOAuth`). `www_authenticate` is its challenge, when it sent one.
+    McpAuthorization { operation: &'static str, server: String, www_authenticate: Option<String> },
 }
 
 /// A non-success HTTP response.
@@ -232,7 +239,9 @@ impl Error {
             | Error::Pagination { operation, .. }
             | Error::Parse { operation, .. }
             | Error::Realtime { operation, .. }
-            | Error::Run { operation, .. } => operation,
+            | Error::Run { operation, .. }
+            | Error::Mcp { operation, .. }
+            | Error::McpAuthorization { operation, .. } => operation,
             Error::Config(_) | Error::MissingSetting { .. } => return None,
         })
     }
@@ -278,6 +287,10 @@ impl fmt::Display for Error {
             Error::Token { operation, provider, source } => write!(f, "{operation}: no valid {provider} access token: {source}"),
             Error::Pagination { operation, message } => write!(f, "{operation}: pagination stopped: {message}"),
             Error::Realtime { operation, message } | Error::Run { operation, message } => write!(f, "{operation}: {message}"),
+            Error::Mcp { operation, server, message } => write!(f, "{operation}: MCP server `{server}`: {message}"),
+            Error::McpAuthorization { operation, server, .. } => {
+                write!(f, "{operation}: MCP server `{server}` needs authorization (401): authorize with OAuth first (mcp::McpOAuth)")
+            }
             Error::Parse { operation, choice, path, message, .. } if path.is_empty() => {
                 write!(f, "{operation}: choice {choice}: the content does not decode: {message}")
             }

@@ -87,7 +87,8 @@ mod tests {
 
     #[test]
     fn a_gate_keeps_only_the_sets_no_other_implies() {
-        let owned = sets(&[&["agents", "chat", "fim"], &["chat", "agents"], &["chat", "agents"], &["beta", "chat"], &["agents", "chat", "classifiers"]]);
+        let owned =
+            sets(&[&["agents", "chat", "fim"], &["chat", "agents"], &["chat", "agents"], &["beta", "chat"], &["agents", "chat", "classifiers"]]);
         let kept = super::minimal(owned.iter().map(Vec::as_slice).collect());
         assert_eq!(kept, [&["chat".to_string(), "agents".to_string()][..], &["beta".to_string(), "chat".to_string()][..]]);
         // A type no operation reaches compiles only with every feature: it implies the others.

@@ -615,7 +615,16 @@ fn default_features(ir: &Ir) -> Vec<&str> {
 /// The gate of a helper module: the features under which every type it names is compiled,
 /// and its own feature when it has one.
 fn helper_gate(ir: &Ir, name: &str) -> Vec<syn::Attribute> {
-    let Some(helper) = crate::helpers::find(name) else { return Vec::new() };
+    match helper_predicate(ir, name) {
+        Some(p) => vec![syn::parse_quote!(#[cfg(#p)]), syn::parse_quote!(#[cfg_attr(docsrs, doc(cfg(#p)))])],
+        None => Vec::new(),
+    }
+}
+
+/// [`helper_gate`]'s predicate: the helper's own feature, its types' features, and the gates
+/// of the helpers it needs (it calls into them).
+fn helper_predicate(ir: &Ir, name: &str) -> Option<TokenStream> {
+    let helper = crate::helpers::find(name)?;
     let names = helper.types();
     let sets = names.iter().filter_map(|n| ir.find(n)).map(|t| t.features.as_slice());
     let types = match gate::common(sets) {
@@ -627,12 +636,13 @@ fn helper_gate(ir: &Ir, name: &str) -> Vec<syn::Attribute> {
         let n = f.name;
         quote!(feature = #n)
     });
-    let p = match (own, types) {
-        (Some(own), Some(types)) => quote!(all(#own, #types)),
-        (Some(one), None) | (None, Some(one)) => one,
-        (None, None) => return Vec::new(),
-    };
-    vec![syn::parse_quote!(#[cfg(#p)]), syn::parse_quote!(#[cfg_attr(docsrs, doc(cfg(#p)))])]
+    let needed: Vec<TokenStream> = helper.needs().into_iter().filter_map(|n| helper_predicate(ir, n)).collect();
+    let parts: Vec<TokenStream> = own.into_iter().chain(types).chain(needed).collect();
+    match parts.as_slice() {
+        [] => None,
+        [one] => Some(one.clone()),
+        many => Some(quote!(all(#(#many),*))),
+    }
 }
 
 /// What `//@ cfg-of A, B` becomes in a helper's output: the attributes under which every type

@@ -67,11 +67,13 @@ impl std::ops::Deref for Case {
 
 /// `CaseData { field: value, … }`, written as a macro call in the generated cases so the
 /// generator's formatter need not parse 288 struct literals.
+#[allow(unused_macros)] // test files that share `common` without the contract cases
 macro_rules! case_data {
     ($($field:ident: $value:expr),* $(,)?) => {
         CaseData { $($field: $value),* }
     };
 }
+#[allow(unused_imports)]
 pub(crate) use case_data;
 
 /// The request a case expects and the response it serves.

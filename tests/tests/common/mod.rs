@@ -31,5 +31,6 @@ pub fn json_eq(a: &serde_json::Value, b: &serde_json::Value) -> bool {
 }
 
 #[allow(unused)]
+pub mod chat_script;
 pub mod contract;
 pub mod prism_server;
