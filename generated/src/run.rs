@@ -975,7 +975,7 @@ impl<'c> crate::api::beta::conversations::Conversations<'c> {
                 st.step().await?;
             }
         });
-        RunStream { inner: inner.boxed() }
+        RunStream { inner: inner.boxed(), operation: "conversations.run_stream" }
     }
 }
 
@@ -1004,36 +1004,51 @@ pub enum RunEvent {
     Done(RunResult),
 }
 
-/// The events of [`run_stream`](crate::api::beta::conversations::Conversations::run_stream).
-#[must_use = "streams do nothing unless polled"]
-pub struct RunStream<'c> {
-    inner: BoxStream<'c, Result<RunEvent>>,
-}
+/// A run's event stream type: `$name` yields `Result<$event>` and ends with `$event::Done`,
+/// whose result `result()` returns.
+macro_rules! run_stream {
+    ($(#[$doc:meta])* $name:ident, $event:ident, $result:ty) => {
+        $(#[$doc])*
+        #[must_use = "streams do nothing unless polled"]
+        pub struct $name<'c> {
+            inner: BoxStream<'c, Result<$event>>,
+            operation: &'static str,
+        }
 
-impl std::fmt::Debug for RunStream<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("RunStream")
-    }
-}
-
-impl Stream for RunStream<'_> {
-    type Item = Result<RunEvent>;
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.inner.poll_next_unpin(cx)
-    }
-}
-
-impl RunStream<'_> {
-    /// Reads the whole run and returns its result.
-    pub async fn result(mut self) -> Result<RunResult> {
-        while let Some(event) = self.next().await {
-            if let RunEvent::Done(result) = event? {
-                return Ok(result);
+        impl std::fmt::Debug for $name<'_> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(stringify!($name))
             }
         }
-        Err(Error::Stream { operation: "conversations.run_stream", message: "the run ended without its result".into(), raw: None })
-    }
+
+        impl Stream for $name<'_> {
+            type Item = Result<$event>;
+            fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+                self.inner.poll_next_unpin(cx)
+            }
+        }
+
+        impl $name<'_> {
+            /// Reads the whole run and returns its result.
+            pub async fn result(mut self) -> Result<$result> {
+                while let Some(event) = self.next().await {
+                    if let $event::Done(result) = event? {
+                        return Ok(result);
+                    }
+                }
+                Err(Error::Stream { operation: self.operation, message: "the run ended without its result".into(), raw: None })
+            }
+        }
+    };
 }
+use run_stream;
+
+run_stream!(
+    /// The events of [`run_stream`](crate::api::beta::conversations::Conversations::run_stream).
+    RunStream,
+    RunEvent,
+    RunResult
+);
 
 /// An entry one streamed response builds (message outputs by id, function calls by tool call
 /// id), in the order they start.
@@ -1490,37 +1505,12 @@ mod completions {
         Done(CompletionRunResult),
     }
 
-    /// The events of a streamed chat or agents completion run (`run_stream`).
-    #[must_use = "streams do nothing unless polled"]
-    pub struct CompletionRunStream<'c> {
-        inner: BoxStream<'c, Result<CompletionRunEvent>>,
-        operation: &'static str,
-    }
-
-    impl std::fmt::Debug for CompletionRunStream<'_> {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("CompletionRunStream")
-        }
-    }
-
-    impl Stream for CompletionRunStream<'_> {
-        type Item = Result<CompletionRunEvent>;
-        fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-            self.inner.poll_next_unpin(cx)
-        }
-    }
-
-    impl CompletionRunStream<'_> {
-        /// Reads the whole run and returns its result.
-        pub async fn result(mut self) -> Result<CompletionRunResult> {
-            while let Some(event) = self.next().await {
-                if let CompletionRunEvent::Done(result) = event? {
-                    return Ok(result);
-                }
-            }
-            Err(Error::Stream { operation: self.operation, message: "the run ended without its result".into(), raw: None })
-        }
-    }
+    super::run_stream!(
+        /// The events of a streamed chat or agents completion run (`run_stream`).
+        CompletionRunStream,
+        CompletionRunEvent,
+        CompletionRunResult
+    );
 
     struct StreamState<'c, A: Completions<'c>> {
         api: A,
