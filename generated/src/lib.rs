@@ -24,6 +24,8 @@ pub use runtime::client::{
 
 pub use runtime::error::{ApiError, DecodeError, Error, Result, ServiceError};
 pub use runtime::hooks::{Hook, HookContext};
+pub use runtime::middleware;
+pub use runtime::middleware::ResponseMeta;
 pub use runtime::multipart::FilePart;
 pub use runtime::paginate::{Items, Pages};
 pub use runtime::provider::{Call, Provider, ProviderFuture, Route};

@@ -49,6 +49,7 @@ pub(crate) struct Inner {
     pub(crate) max_event_size: usize,
     pub(crate) retry: RetryPolicy,
     pub(crate) hooks: Vec<Arc<dyn Hook>>,
+    pub(crate) middleware: Vec<Arc<dyn super::middleware::Middleware>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -140,6 +141,7 @@ pub struct ClientBuilder {
     max_event_size: Option<usize>,
     retry: Option<RetryPolicy>,
     hooks: Vec<Arc<dyn Hook>>,
+    middleware: Vec<Arc<dyn super::middleware::Middleware>>,
     provider: Option<Arc<dyn Provider>>,
 }
 
@@ -243,6 +245,14 @@ impl ClientBuilder {
         self
     }
 
+    /// Adds a middleware: it follows every call from its start through each attempt (async,
+    /// may add headers) to its decoded end or error, streams to their last event (see
+    /// [`middleware`](crate::middleware)). Middleware runs in the order added, after the hooks.
+    pub fn middleware(mut self, middleware: impl super::middleware::Middleware) -> Self {
+        self.middleware.push(Arc::new(middleware));
+        self
+    }
+
     /// Sends every call through this provider instead of Mistral's API: a gateway, another
     /// host of the models. It decides each call's URL and authorization, so `server` and the
     /// keys are its business; setting them too is an error at `build`. (The Azure and Google
@@ -306,6 +316,7 @@ impl ClientBuilder {
                 max_event_size: self.max_event_size.unwrap_or(DEFAULT_MAX_EVENT_SIZE),
                 retry: self.retry.unwrap_or_default(),
                 hooks: self.hooks,
+                middleware: self.middleware,
             }),
         })
     }

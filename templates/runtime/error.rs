@@ -106,11 +106,16 @@ impl ApiError {
     /// The request's id as the service's response headers carry it (`x-request-id`,
     /// `mistral-correlation-id`, `x-kong-request-id` or `request-id`), to quote to support.
     pub fn request_id(&self) -> Option<&str> {
-        REQUEST_ID_HEADERS.iter().find_map(|h| self.headers.get(*h)?.to_str().ok())
+        request_id_of(&self.headers)
     }
 }
 
 const REQUEST_ID_HEADERS: &[&str] = &["x-request-id", "mistral-correlation-id", "x-kong-request-id", "request-id"];
+
+/// The request id among a response's headers.
+pub(crate) fn request_id_of(headers: &reqwest::header::HeaderMap) -> Option<&str> {
+    REQUEST_ID_HEADERS.iter().find_map(|h| headers.get(*h)?.to_str().ok())
+}
 
 /// The error body Mistral's services send whatever the status: `{"object": "error", "message",
 /// "type", "param", "code"}`, or `{"detail": …}` for validation errors. Read leniently: a

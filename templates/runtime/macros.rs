@@ -485,6 +485,13 @@ macro_rules! request_options {
             self.opts.server_url = Some(url.into());
             self
         }
+
+        /// Puts the successful response's status and headers (its request id) in `meta`.
+        #[inline]
+        pub fn capture_response(mut self, meta: &$crate::ResponseMeta) -> Self {
+            self.opts.capture = Some(meta.clone());
+            self
+        }
     };
 }
 pub(crate) use request_options;

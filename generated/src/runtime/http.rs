@@ -3,6 +3,7 @@
 
 use super::client::Client;
 use super::hooks::HookContext;
+use super::middleware::{CallEnd, CallInfo, Observers};
 use super::retry::{parse_retry_after, RetryPolicy};
 use crate::{ApiError, DecodeError, Error};
 use bytes::Bytes;
@@ -61,6 +62,8 @@ pub struct RequestOptions {
     pub idle_timeout: Option<Duration>,
     /// A header value that was invalid when set; reported when the call is made.
     pub invalid_header: Option<String>,
+    /// Where the successful response's status and headers go (`capture_response`).
+    pub capture: Option<super::middleware::ResponseMeta>,
 }
 
 impl RequestOptions {
@@ -272,8 +275,15 @@ fn is_idempotent(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS | Method::TRACE)
 }
 
-/// Sends a request with retries; returns the response of a success status, or the error.
-pub async fn execute(client: &Client, op: &'static Operation, req: HttpRequest, opts: RequestOptions) -> Result<reqwest::Response, Error> {
+/// Sends a request with retries; returns the response of a success status (and the call's
+/// middleware observers, to be ended with its body or stream), or the error (the observers
+/// ended with it).
+pub async fn execute(
+    client: &Client,
+    op: &'static Operation,
+    req: HttpRequest,
+    opts: RequestOptions,
+) -> Result<(reqwest::Response, Observers), Error> {
     let span = tracing::info_span!(
         "mistral.request",
         operation = op.id,
@@ -283,10 +293,29 @@ pub async fn execute(client: &Client, op: &'static Operation, req: HttpRequest, 
         status = tracing::field::Empty,
         attempts = tracing::field::Empty,
     );
-    execute_inner(client, op, req, opts).instrument(span).await
+    let mut observers = Observers::start(&client.inner.middleware, || CallInfo {
+        operation: op.id,
+        method: op.name,
+        http_method: op.method.clone(),
+        path_template: op.path,
+        path: req.path.clone(),
+        body: match &req.body {
+            RequestBody::Json(b) => Some(b.clone()),
+            _ => None,
+        },
+        streaming: req.streaming,
+    });
+    let result = execute_inner(client, op, req, opts, &mut observers).instrument(span).await;
+    observers.end_err(result).map(|resp| (resp, observers))
 }
 
-async fn execute_inner(client: &Client, op: &'static Operation, req: HttpRequest, opts: RequestOptions) -> Result<reqwest::Response, Error> {
+async fn execute_inner(
+    client: &Client,
+    op: &'static Operation,
+    req: HttpRequest,
+    opts: RequestOptions,
+    observers: &mut Observers,
+) -> Result<reqwest::Response, Error> {
     let inner = &client.inner;
     if let Some(name) = &opts.invalid_header {
         return Err(Error::Config(format!("{}: invalid per-call header `{name}`", op.name)));
@@ -343,6 +372,9 @@ async fn execute_inner(client: &Client, op: &'static Operation, req: HttpRequest
         for hook in &inner.hooks {
             hook.on_request(&ctx, &mut request)?;
         }
+        if !observers.is_empty() {
+            observers.before_attempt(attempt, &mut request).await?;
+        }
         let span = tracing::Span::current();
         span.record("attempts", attempt);
         let result = match (timeout, req.streaming) {
@@ -353,6 +385,9 @@ async fn execute_inner(client: &Client, op: &'static Operation, req: HttpRequest
             _ => inner.http.execute(request).await,
         };
         let retries_left = attempt < policy.max_attempts;
+        if let Err(e) = &result {
+            observers.after_failure(attempt, e);
+        }
         match result {
             Ok(mut resp) => {
                 for hook in &inner.hooks {
@@ -360,7 +395,18 @@ async fn execute_inner(client: &Client, op: &'static Operation, req: HttpRequest
                 }
                 let status = resp.status();
                 span.record("status", status.as_u16());
+                observers.after_response(attempt, status, resp.headers());
                 if status.is_success() {
+                    super::middleware::warn_deprecated_model(
+                        resp.headers(),
+                        match &req.body {
+                            RequestBody::Json(b) => Some(b),
+                            _ => None,
+                        },
+                    );
+                    if let Some(meta) = &opts.capture {
+                        meta.fill(status, resp.headers());
+                    }
                     return Ok(resp);
                 }
                 if retries_left && policy.retries_status(status.as_u16()) {
@@ -429,9 +475,29 @@ async fn api_error(op: &'static Operation, resp: reqwest::Response, limit: usize
 
 /// Reads a JSON success body into `T`, naming the JSON path on failure.
 pub async fn json<T: serde::de::DeserializeOwned>(op: &'static Operation, resp: reqwest::Response, limit: usize) -> Result<T, Error> {
+    json_observed(op, resp, limit, &mut Observers::default()).await
+}
+
+/// [`json`], ending the call's observers with the body (or the error).
+async fn json_observed<T: serde::de::DeserializeOwned>(
+    op: &'static Operation,
+    resp: reqwest::Response,
+    limit: usize,
+    observers: &mut Observers,
+) -> Result<T, Error> {
     let status = resp.status();
-    let body = read_body_limited(op.name, resp, limit).await?;
-    decode_json(op, status, body)
+    if observers.is_empty() {
+        let body = read_body_limited(op.name, resp, limit).await?;
+        return decode_json(op, status, body);
+    }
+    let headers = resp.headers().clone();
+    let body = observers.end_err(read_body_limited(op.name, resp, limit).await)?;
+    let decoded = decode_json(op, status, body.clone());
+    match &decoded {
+        Ok(_) => observers.end(CallEnd::Response { status, headers: &headers, body: Some(&body) }),
+        Err(e) => observers.end(CallEnd::Error(e)),
+    }
+    decoded
 }
 
 fn body_error(operation: &'static str, source: reqwest::Error) -> Error {
@@ -554,6 +620,7 @@ pub trait Output: Sized + Send + 'static {
         op: &'static Operation,
         resp: reqwest::Response,
         limits: ReadLimits,
+        observers: Observers,
     ) -> impl std::future::Future<Output = Result<Self, Error>> + Send;
 }
 
@@ -567,15 +634,19 @@ pub struct ReadLimits {
 }
 
 impl Output for () {
-    async fn from_response(op: &'static Operation, resp: reqwest::Response, limits: ReadLimits) -> Result<Self, Error> {
-        empty(op, resp, limits.max_body_size).await
+    async fn from_response(op: &'static Operation, resp: reqwest::Response, limits: ReadLimits, mut observers: Observers) -> Result<Self, Error> {
+        let (status, headers) = (resp.status(), resp.headers().clone());
+        let body = observers.end_err(read_body_limited(op.name, resp, limits.max_body_size).await)?;
+        observers.end(CallEnd::Response { status, headers: &headers, body: Some(&body) });
+        Ok(())
     }
 }
 
 impl Output for crate::BinaryResponse {
     const ACCEPT: &'static str = "*/*";
     const STREAMING: bool = true;
-    async fn from_response(op: &'static Operation, resp: reqwest::Response, limits: ReadLimits) -> Result<Self, Error> {
+    async fn from_response(op: &'static Operation, resp: reqwest::Response, limits: ReadLimits, mut observers: Observers) -> Result<Self, Error> {
+        observers.end(CallEnd::Response { status: resp.status(), headers: resp.headers(), body: None });
         Ok(crate::BinaryResponse::new(op.name, resp).with_idle_timeout(limits.idle_timeout).with_max_body_size(limits.max_body_size))
     }
 }
@@ -583,8 +654,8 @@ impl Output for crate::BinaryResponse {
 impl<T: super::sse::SseDecode + Send + 'static> Output for super::sse::EventStream<T> {
     const ACCEPT: &'static str = "text/event-stream";
     const STREAMING: bool = true;
-    async fn from_response(op: &'static Operation, resp: reqwest::Response, limits: ReadLimits) -> Result<Self, Error> {
-        let stream = super::sse::EventStream::new(op.name, resp).max_event_size(limits.max_event_size).stream_end(op.stream_end);
+    async fn from_response(op: &'static Operation, resp: reqwest::Response, limits: ReadLimits, observers: Observers) -> Result<Self, Error> {
+        let stream = super::sse::EventStream::new(op.name, resp).max_event_size(limits.max_event_size).stream_end(op.stream_end).observed(observers);
         Ok(match limits.idle_timeout {
             Some(d) => stream.idle_timeout(d),
             None => stream,
@@ -603,8 +674,8 @@ pub fn send<'c, O: Output>(client: &'c Client, op: &'static Operation, req: Resu
             max_body_size: client.inner.max_body_size,
             max_event_size: client.inner.max_event_size,
         };
-        let resp = execute(client, op, req, opts).await?;
-        O::from_response(op, resp, limits).await
+        let (resp, observers) = execute(client, op, req, opts).await?;
+        O::from_response(op, resp, limits, observers).await
     })
 }
 
@@ -617,8 +688,8 @@ pub fn send_json<'c, T: serde::de::DeserializeOwned + Send + 'static>(
 ) -> Pending<'c, T> {
     Box::pin(async move {
         let req = req?;
-        let resp = execute(client, op, req, opts).await?;
-        json(op, resp, client.inner.max_body_size).await
+        let (resp, mut observers) = execute(client, op, req, opts).await?;
+        json_observed(op, resp, client.inner.max_body_size, &mut observers).await
     })
 }
 

@@ -9,6 +9,7 @@ pub mod hooks;
 pub mod http;
 pub mod json_schema;
 mod macros;
+pub mod middleware;
 pub mod multipart;
 mod nullable;
 pub mod paginate;

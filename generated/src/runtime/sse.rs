@@ -172,7 +172,17 @@ pub struct EventStream<T> {
     /// What ends the answer, and whether it has come.
     end: StreamEnd,
     ended: bool,
+    /// The call's middleware observers: each event, then the stream's end (or its drop).
+    observers: super::middleware::Observers,
     _item: PhantomData<fn() -> T>,
+}
+
+impl<T> Drop for EventStream<T> {
+    fn drop(&mut self) {
+        if !self.observers.is_empty() {
+            self.observers.end(super::middleware::CallEnd::StreamDropped);
+        }
+    }
 }
 
 impl<T> std::fmt::Debug for EventStream<T> {
@@ -192,8 +202,15 @@ impl<T: SseDecode> EventStream<T> {
             done: false,
             end: StreamEnd::Open,
             ended: false,
+            observers: Default::default(),
             _item: PhantomData,
         }
+    }
+
+    /// Reports each event and the stream's end to the call's middleware.
+    pub(crate) fn observed(mut self, observers: super::middleware::Observers) -> Self {
+        self.observers = observers;
+        self
     }
 
     /// What ends the answer: when the connection closes before it, the stream ends with
@@ -229,6 +246,22 @@ impl<T: SseDecode> Stream for EventStream<T> {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
+        let polled = this.poll_events(cx);
+        if !this.observers.is_empty() {
+            match &polled {
+                Poll::Ready(None) => this.observers.end(super::middleware::CallEnd::StreamComplete),
+                // The stream's last item: a malformed event alone does not end it.
+                Poll::Ready(Some(Err(e))) if this.done => this.observers.end(super::middleware::CallEnd::Error(e)),
+                _ => {}
+            }
+        }
+        polled
+    }
+}
+
+impl<T: SseDecode> EventStream<T> {
+    fn poll_events(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T, Error>>> {
+        let this = self;
         loop {
             if this.done {
                 return Poll::Ready(None);
@@ -244,6 +277,9 @@ impl<T: SseDecode> Stream for EventStream<T> {
                     // mentions one of the names (not for every delta of the answer).
                     this.ended = names.contains(&ev.event.as_str())
                         || (names.iter().any(|n| ev.data.contains(n)) && event_type(&ev.data).is_some_and(|t| names.contains(&t)));
+                }
+                if !this.observers.is_empty() {
+                    this.observers.event(&ev);
                 }
                 match T::decode(ev) {
                     None => {

@@ -39,6 +39,7 @@ const RUNTIME: &[(&str, &str)] = &[
     ("client.rs", include_str!("../../../templates/runtime/client.rs")),
     ("error.rs", include_str!("../../../templates/runtime/error.rs")),
     ("hooks.rs", include_str!("../../../templates/runtime/hooks.rs")),
+    ("middleware.rs", include_str!("../../../templates/runtime/middleware.rs")),
     ("http.rs", include_str!("../../../templates/runtime/http.rs")),
     ("multipart.rs", include_str!("../../../templates/runtime/multipart.rs")),
     ("provider.rs", include_str!("../../../templates/runtime/provider.rs")),
@@ -300,6 +301,8 @@ fn lib_output<'a>(cx: &'a Context<'a>) -> Vec<Job<'a>> {
             pub use runtime::client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_EVENT_SIZE, DEFAULT_TIMEOUT, SERVERS, BASE_URL_ENV};
             pub use runtime::error::{ApiError, DecodeError, Error, Result, ServiceError};
             pub use runtime::hooks::{Hook, HookContext};
+            pub use runtime::middleware;
+            pub use runtime::middleware::ResponseMeta;
             pub use runtime::multipart::FilePart;
             pub use runtime::paginate::{Items, Pages};
             pub use runtime::provider::{Call, Provider, ProviderFuture, Route};
