@@ -125,6 +125,9 @@ pub mod realtime;
     )
 )]
 pub mod mcp;
+#[cfg(feature = "otel")]
+#[cfg_attr(docsrs, doc(cfg(feature = "otel")))]
+pub mod otel;
 #[cfg(feature = "azure")]
 #[cfg_attr(docsrs, doc(cfg(feature = "azure")))]
 pub mod azure;

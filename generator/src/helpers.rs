@@ -103,6 +103,16 @@ pub const HELPERS: &[Helper] = &[
             doc: "`mistral_sdk::mcp`: the tools and prompts of Model Context Protocol servers (stdio, streamable HTTP, OAuth) in a run context, on `rmcp`",
         }),
     },
+    Helper {
+        name: "otel",
+        source: include_str!("../../templates/helpers/otel.rs"),
+        feature: Some(HelperFeature {
+            name: "otel",
+            enables: &["dep:opentelemetry"],
+            dependencies: &[r#"opentelemetry = { version = "0.33", default-features = false, features = ["trace", "metrics"], optional = true }"#],
+            doc: "`mistral_sdk::otel`: OpenTelemetry GenAI spans and metrics for every call (a middleware), on the `opentelemetry` API crate",
+        }),
+    },
 ];
 
 pub fn find(name: &str) -> Option<&'static Helper> {

@@ -1138,6 +1138,7 @@ macro_rules! run_stream {
         }
     };
 }
+#[allow(unused_imports)] // the completions loop's stream, compiled with `chat` or `agents`
 use run_stream;
 
 run_stream!(
