@@ -134,3 +134,9 @@ pub mod azure;
 #[cfg(feature = "gcp")]
 #[cfg_attr(docsrs, doc(cfg(feature = "gcp")))]
 pub mod gcp;
+
+/// The operations whose requests always carry a sampled `traceparent`.
+pub(crate) const SAMPLED_TRACEPARENT: &[&str] = &[
+    "execute_workflow_v1_workflows__workflow_identifier__execute_post",
+    "execute_workflow_registration_v1_workflows_registrations__workflow_registration_id__execute_post",
+];

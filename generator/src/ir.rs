@@ -35,6 +35,10 @@ pub struct Ir {
     /// Clients for other hosts of the models (Azure, Google Cloud), each serving some methods
     /// (see `providers::PROVIDERS`).
     pub providers: Vec<ProviderClient>,
+    /// The operation ids whose requests always carry a sampled `traceparent` (overlay
+    /// `sampled_traceparent`, those the spec has).
+    #[serde(default)]
+    pub sampled_traceparent: Vec<String>,
 }
 
 /// A provider client: its module (`mistral_sdk::<name>`), feature and methods.

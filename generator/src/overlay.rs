@@ -57,6 +57,11 @@ pub struct Overlay {
     /// `operationId: null` removes the spec's.
     #[serde(default)]
     pub pagination: BTreeMap<String, Option<PaginationSpec>>,
+    /// Operations whose every request carries a sampled W3C `traceparent` (the caller's own
+    /// header wins), as the official SDK sends workflow executions so that the workers' traces
+    /// are always recorded.
+    #[serde(default)]
+    pub sampled_traceparent: Vec<String>,
 }
 
 /// `x-speakeasy-pagination`: `type` is `cursor` or `offsetLimit`; `inputs` name the parameters

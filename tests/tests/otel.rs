@@ -310,3 +310,35 @@ async fn without_the_middleware_no_span_and_no_header() {
     assert!(sent[0].headers.get("traceparent").is_none());
     assert!(t.spans().is_empty());
 }
+
+#[tokio::test]
+async fn workflow_executions_always_carry_a_sampled_traceparent() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST")).respond_with(ResponseTemplate::new(500)).mount(&server).await;
+    let no_retry = RetryPolicy { max_attempts: 1, ..Default::default() };
+    fn execute<'c>(client: &'c Client, retry: &RetryPolicy) -> mistral_sdk::api::workflows::ExecuteWorkflowBuilder<'c> {
+        client.workflows().execute_workflow("wf", mistral_sdk::models::WorkflowExecutionRequest::default()).retry(retry.clone())
+    }
+    let sent = |i: usize| {
+        let server = &server;
+        async move { server.received_requests().await.unwrap()[i].headers.get("traceparent").map(|v| v.to_str().unwrap().to_string()) }
+    };
+    let plain = Client::builder().api_key("k").server(server.uri()).build().unwrap();
+    // Without tracing: a new, sampled trace.
+    let _ = execute(&plain, &no_retry).await;
+    let first = sent(0).await.expect("a traceparent");
+    assert!(first.starts_with("00-") && first.ends_with("-01") && first.len() == 55, "{first}");
+    // The caller's own header is kept, sampled or not.
+    let mine = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00";
+    let _ = execute(&plain, &no_retry).header("traceparent", mine).await;
+    assert_eq!(sent(1).await.as_deref(), Some(mine));
+    // Another operation gets none.
+    let _ = plain.models().list().retry(no_retry.clone()).await;
+    assert_eq!(sent(2).await, None);
+    // Inside a sampled OpenTelemetry span: the call span's context, sampled.
+    let t = Telemetry::new();
+    let traced = t.client(&server, t.otel());
+    let _ = execute(&traced, &no_retry).await;
+    let span = &t.spans()[0];
+    assert_eq!(sent(3).await, Some(format!("00-{:032x}-{:016x}-01", span.span_context.trace_id(), span.span_context.span_id())));
+}

@@ -54,6 +54,18 @@ pub fn lower(api: &OpenAPI, overlay: &Overlay, diags: &mut Diagnostics) -> Ir {
     passes::box_recursion(&mut types);
     passes::box_large_variants(&mut types);
     let helpers = passes::helpers_that_fit(&overlay.helpers, &types, diags);
+    let sampled_traceparent = overlay
+        .sampled_traceparent
+        .iter()
+        .filter(|id| {
+            let known = operations.iter().any(|op| op.id == **id);
+            if !known {
+                diags.warn("spec/overlay.yaml#/sampled_traceparent", format!("`{id}` names no operation of the spec"));
+            }
+            known
+        })
+        .cloned()
+        .collect();
     if let Some(base) = &overlay.docs_url {
         passes::absolute_links(&mut types, &mut operations, base.trim_end_matches('/'));
     }
@@ -69,6 +81,7 @@ pub fn lower(api: &OpenAPI, overlay: &Overlay, diags: &mut Diagnostics) -> Ir {
         auth,
         features,
         providers,
+        sampled_traceparent,
     }
 }
 

@@ -279,6 +279,7 @@ fn lib_output<'a>(cx: &'a Context<'a>) -> Vec<Job<'a>> {
             let m = format_ident!("{}", p.name);
             quote!(#(#gate)* pub mod #m;)
         });
+        let sampled = &ir.sampled_traceparent;
         let tokens = quote! {
             #![doc = include_str!("../README.md")]
             #![forbid(unsafe_code)]
@@ -316,6 +317,9 @@ fn lib_output<'a>(cx: &'a Context<'a>) -> Vec<Job<'a>> {
 
             #(#helpers)*
             #(#providers)*
+
+            /// The operations whose requests always carry a sampled `traceparent`.
+            pub(crate) const SAMPLED_TRACEPARENT: &[&str] = &[#(#sampled),*];
         };
         Ok(Piece::rust(Target::Crate, "src/lib.rs", 0, Rendered::Tokens(tokens)))
     })]
