@@ -37,7 +37,7 @@
 //!
 //! Tracing never fails a call: a body that does not parse only leaves attributes out.
 
-use crate::middleware::{AttemptResult, CallEnd, CallInfo, CallObserver, Middleware};
+use crate::middleware::{AttemptResult, CallEnd, CallInfo, CallObserver, Middleware, ToolCallInfo, ToolObserver};
 use opentelemetry::global::BoxedTracer;
 use opentelemetry::metrics::{Histogram, Meter, MeterProvider};
 use opentelemetry::trace::{SpanKind, Status, TraceContextExt, Tracer, TracerProvider};
@@ -198,6 +198,48 @@ impl Middleware for Otel {
             status: None,
             stream: Assembled::default(),
         })
+    }
+
+    fn tool(&self, tool: &ToolCallInfo) -> Option<Box<dyn ToolObserver>> {
+        let mut attributes = vec![
+            KeyValue::new("gen_ai.operation.name", "execute_tool"),
+            KeyValue::new("gen_ai.provider.name", "mistral_ai"),
+            KeyValue::new("gen_ai.tool.name", tool.name.clone()),
+            KeyValue::new("gen_ai.tool.call.id", tool.call_id.clone()),
+            KeyValue::new("gen_ai.tool.type", "function"),
+        ];
+        if self.capture_content {
+            attributes.push(KeyValue::new("gen_ai.tool.call.arguments", tool.arguments.clone()));
+        }
+        let span = self
+            .inner
+            .tracer
+            .span_builder(format!("execute_tool {}", tool.name))
+            .with_kind(SpanKind::Internal)
+            .with_attributes(attributes)
+            .start(&self.inner.tracer);
+        Some(Box::new(ToolSpan { cx: Context::current_with_span(span), capture_content: self.capture_content }))
+    }
+}
+
+/// The span of a tool the run loop executes: `execute_tool {name}`.
+struct ToolSpan {
+    cx: Context,
+    capture_content: bool,
+}
+
+impl ToolObserver for ToolSpan {
+    fn end(self: Box<Self>, result: Result<&str, &str>) {
+        let span = self.cx.span();
+        match result {
+            Ok(text) if self.capture_content => span.set_attribute(KeyValue::new("gen_ai.tool.call.result", text.to_string())),
+            Ok(_) => {}
+            Err(message) => {
+                span.set_attribute(KeyValue::new("error.type", "tool_error"));
+                span.set_status(Status::error(message.to_string()));
+            }
+        }
+        span.end();
     }
 }
 
@@ -448,6 +490,102 @@ impl Observer {
     }
 }
 
+impl Observer {
+    /// A conversation's server-side work as child spans with the entries' own times: each
+    /// `tool.execution` as `execute_tool {name}` (type `extension`), each `message.output` as
+    /// `chat {model}`, as the official SDK reports them.
+    fn conversation_children(&self, outputs: &[Value]) {
+        let tracer = &self.otel.inner.tracer;
+        for o in outputs {
+            let (Some(start), Some(end)) = (o["created_at"].as_str().and_then(rfc3339), o["completed_at"].as_str().and_then(rfc3339)) else {
+                continue;
+            };
+            let mut attributes = vec![KeyValue::new("gen_ai.provider.name", "mistral_ai")];
+            let name = match o["type"].as_str() {
+                Some("tool.execution") => {
+                    let tool = text(&o["name"]).unwrap_or_default();
+                    attributes.push(KeyValue::new("gen_ai.operation.name", "execute_tool"));
+                    attributes.push(KeyValue::new("gen_ai.tool.name", tool.clone()));
+                    attributes.push(KeyValue::new("gen_ai.tool.type", "extension"));
+                    if let Some(id) = text(&o["id"]) {
+                        attributes.push(KeyValue::new("gen_ai.tool.call.id", id));
+                    }
+                    if self.otel.capture_content {
+                        for (field, key) in [("arguments", "gen_ai.tool.call.arguments"), ("info", "gen_ai.tool.call.result")] {
+                            match &o[field] {
+                                Value::Null => {}
+                                Value::String(t) => attributes.push(KeyValue::new(key, t.clone())),
+                                other => attributes.push(KeyValue::new(key, other.to_string())),
+                            }
+                        }
+                    }
+                    format!("execute_tool {tool}")
+                }
+                Some("message.output") => {
+                    attributes.push(KeyValue::new("gen_ai.operation.name", "chat"));
+                    for (field, key) in [("id", "gen_ai.response.id"), ("model", "gen_ai.response.model"), ("agent_id", "gen_ai.agent.id")] {
+                        if let Some(t) = text(&o[field]) {
+                            attributes.push(KeyValue::new(key, t));
+                        }
+                    }
+                    if self.otel.capture_content {
+                        let out = serde_json::json!([semconv_message(&serde_json::json!({"role": "assistant", "content": o["content"]}))]);
+                        attributes.push(KeyValue::new("gen_ai.output.messages", out.to_string()));
+                    }
+                    match text(&o["model"]) {
+                        Some(m) => format!("chat {m}"),
+                        None => "chat".to_string(),
+                    }
+                }
+                _ => continue,
+            };
+            let mut span = tracer
+                .span_builder(name)
+                .with_kind(SpanKind::Internal)
+                .with_start_time(start)
+                .with_attributes(attributes)
+                .start_with_context(tracer, &self.cx);
+            opentelemetry::trace::Span::end_with_timestamp(&mut span, end);
+        }
+    }
+}
+
+/// An RFC 3339 time (`2025-06-10T12:00:00.123456Z`, `…+02:00`) as a `SystemTime`.
+fn rfc3339(t: &str) -> Option<std::time::SystemTime> {
+    let b = t.as_bytes();
+    let num = |r: std::ops::Range<usize>| -> Option<i64> { t.get(r)?.parse().ok() };
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
+        return None;
+    }
+    let (y, mo, d, h, mi, s) = (num(0..4)?, num(5..7)?, num(8..10)?, num(11..13)?, num(14..16)?, num(17..19)?);
+    let mut rest = &t[19..];
+    let mut nanos = 0i64;
+    if let Some(frac) = rest.strip_prefix('.') {
+        let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
+        let padded = format!("{:0<9}", &frac[..digits.min(9)]);
+        nanos = padded.parse().ok()?;
+        rest = &frac[digits..];
+    }
+    let offset = match rest {
+        "Z" | "z" => 0,
+        o if o.len() == 6 => {
+            let sign = if o.starts_with('-') { -1 } else { 1 };
+            sign * (o[1..3].parse::<i64>().ok()? * 3600 + o[4..6].parse::<i64>().ok()? * 60)
+        }
+        _ => return None,
+    };
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let (y, mo) = if mo <= 2 { (y - 1, mo + 9) } else { (y, mo - 3) };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * mo + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146097 + doe - 719468;
+    let secs = days * 86400 + h * 3600 + mi * 60 + s - offset;
+    let since = Duration::new(u64::try_from(secs).ok()?, nanos as u32);
+    Some(std::time::UNIX_EPOCH + since)
+}
+
 /// `error.type`: the status code of an HTTP error, else the kind of failure.
 fn error_type(e: &crate::Error) -> String {
     use crate::Error as E;
@@ -522,6 +660,9 @@ impl CallObserver for Observer {
                 if let Some(v) = body.and_then(|b| serde_json::from_slice::<Value>(b).ok()) {
                     let capture = self.otel.capture_content;
                     self.stream.read(&v, self.op, capture);
+                    if let Value::Array(outputs) = &v["outputs"] {
+                        self.conversation_children(outputs);
+                    }
                 }
                 self.finish(None, false);
             }

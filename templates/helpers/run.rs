@@ -432,7 +432,7 @@ impl RunContext {
 
     /// Runs one function call, asking the callback first when the function needs it: its
     /// result text, whatever happens.
-    async fn call(&self, name: &str, tool_call_id: &str, arguments: Value) -> String {
+    async fn call(&self, mw: &[Arc<dyn crate::middleware::Middleware>], name: &str, tool_call_id: &str, arguments: Value) -> String {
         if !self.registered(name) {
             return error_text(format!("no function `{name}` is available"));
         }
@@ -447,18 +447,18 @@ impl RunContext {
                 return error_text(format!("the user refused to run `{name}`: {why}"));
             }
         }
-        self.execute(name, arguments).await
+        self.execute(mw, name, tool_call_id, arguments).await
     }
 
-    /// Runs a registered function, without asking: its result text.
-    async fn execute(&self, name: &str, arguments: Value) -> String {
+    /// Runs a registered function, without asking: its result text. The client's middleware
+    /// observes the execution (an `execute_tool` span with `otel`).
+    async fn execute(&self, mw: &[Arc<dyn crate::middleware::Middleware>], name: &str, tool_call_id: &str, arguments: Value) -> String {
         let Some(f) = self.functions.iter().find(|f| f.name == name).cloned() else {
             return error_text(format!("no function `{name}` is available"));
         };
-        match (f.handler)(arguments).await {
-            Ok(text) => text,
-            Err(e) => error_text(e),
-        }
+        let info = || crate::middleware::ToolCallInfo { name: name.to_string(), call_id: tool_call_id.to_string(), arguments: arguments.to_string() };
+        let run = (f.handler)(arguments.clone());
+        crate::runtime::middleware::observe_tool(mw, info, run).await.unwrap_or_else(error_text)
     }
 
     /// Why a call waits for the caller, if it does. `declared`: the function names the run's
@@ -742,7 +742,7 @@ enum Round {
 
 /// Answers a round: the calls that wait for the caller are set aside, the others run at once
 /// (results in the calls' order).
-async fn answer_round(ctx: &RunContext, calls: &[Call], declared: Option<&[String]>) -> Round {
+async fn answer_round(ctx: &RunContext, mw: &[Arc<dyn crate::middleware::Middleware>], calls: &[Call], declared: Option<&[String]>) -> Round {
     let mut deferred = Vec::new();
     let mut to_run = Vec::new();
     for call in calls {
@@ -760,7 +760,7 @@ async fn answer_round(ctx: &RunContext, calls: &[Call], declared: Option<&[Strin
     }
     let runs = to_run.iter().map(|c| async move {
         let id = &c.entry.tool_call_id;
-        FunctionResultEntry::new(id.clone(), ctx.call(&c.name, id, c.arguments.clone()).await)
+        FunctionResultEntry::new(id.clone(), ctx.call(mw, &c.name, id, c.arguments.clone()).await)
     });
     let results = futures::future::join_all(runs).await;
     if deferred.is_empty() {
@@ -775,6 +775,7 @@ async fn answer_round(ctx: &RunContext, calls: &[Call], declared: Option<&[Strin
 /// `executed`: the round's results computed before the stop, sent first.
 async fn resolve(
     ctx: &RunContext,
+    mw: &[Arc<dyn crate::middleware::Middleware>],
     operation: &'static str,
     calls: &[DeferredCall],
     executed: Vec<FunctionResultEntry>,
@@ -797,7 +798,7 @@ async fn resolve(
     }
     let server_side = |c: &DeferredCall| c.reason == DeferralReason::ServerSideConfirmationRequired;
     let mut results: Vec<Option<String>> = Vec::new();
-    let mut to_run: Vec<(usize, &str, Value)> = Vec::new();
+    let mut to_run: Vec<(usize, &str, &str, Value)> = Vec::new();
     let mut confirmations = Vec::new();
     for (call, decision) in &chosen {
         let id = &call.tool_call_id;
@@ -831,14 +832,14 @@ async fn resolve(
                     (Some(Value::Object(over)), _) => args = Value::Object(over.clone()),
                     (Some(other), _) => return Err(fail(format!("the arguments approved for the call `{id}` are not a JSON object: {other}"))),
                 }
-                to_run.push((results.len(), call.tool_name.as_str(), args));
+                to_run.push((results.len(), call.tool_name.as_str(), id.as_str(), args));
                 results.push(None);
             }
             Decision::Reject { message, .. } => results.push(Some(message.clone())),
             Decision::Answer { result, .. } => results.push(Some(result.clone())),
         }
     }
-    let runs = to_run.into_iter().map(|(i, name, args)| async move { (i, ctx.execute(name, args).await) });
+    let runs = to_run.into_iter().map(|(i, name, id, args)| async move { (i, ctx.execute(mw, name, id, args).await) });
     for (i, text) in futures::future::join_all(runs).await {
         results[i] = Some(text);
     }
@@ -927,8 +928,15 @@ impl<'c> crate::api::beta::conversations::Conversations<'c> {
     /// `tool_confirmations`; then the loop goes on as in [`run`](Self::run). The result's
     /// entries start with the deferred run's.
     pub async fn run_resume(&self, ctx: &RunContext, deferred: Deferred, decisions: Vec<Decision>) -> Result<RunResult> {
-        let (sent, confirmations) =
-            resolve(ctx, "conversations.run_resume", &deferred.deferred_calls, deferred.executed_results.clone(), decisions).await?;
+        let (sent, confirmations) = resolve(
+            ctx,
+            &self.client.inner.middleware,
+            "conversations.run_resume",
+            &deferred.deferred_calls,
+            deferred.executed_results.clone(),
+            decisions,
+        )
+        .await?;
         let request = ConversationAppendRequest {
             inputs: results_input(&sent),
             tool_confirmations: confirmations_field(confirmations),
@@ -1001,7 +1009,7 @@ impl<'c> crate::api::beta::conversations::Conversations<'c> {
                 result.stop = RunStop::MaxRounds;
                 return Ok(result);
             }
-            let results = match answer_round(ctx, &calls, declared.as_deref()).await {
+            let results = match answer_round(ctx, &self.client.inner.middleware, &calls, declared.as_deref()).await {
                 Round::Send(results) => results,
                 Round::Defer(calls, results) => {
                     stop_deferred(&mut result, calls, results, declared);
@@ -1034,8 +1042,15 @@ impl<'c> crate::api::beta::conversations::Conversations<'c> {
 
     /// [`run_resume`](Self::run_resume), streamed as [`run_stream`](Self::run_stream) is.
     pub async fn run_resume_stream(&self, ctx: &RunContext, deferred: Deferred, decisions: Vec<Decision>) -> Result<RunStream<'c>> {
-        let (sent, confirmations) =
-            resolve(ctx, "conversations.run_resume", &deferred.deferred_calls, deferred.executed_results.clone(), decisions).await?;
+        let (sent, confirmations) = resolve(
+            ctx,
+            &self.client.inner.middleware,
+            "conversations.run_resume",
+            &deferred.deferred_calls,
+            deferred.executed_results.clone(),
+            decisions,
+        )
+        .await?;
         let request = ConversationAppendStreamRequest {
             inputs: results_input(&sent),
             tool_confirmations: confirmations_field(confirmations),
@@ -1238,7 +1253,7 @@ impl StreamState<'_> {
                     result.stop = if calls.is_empty() { RunStop::Answered } else { RunStop::MaxRounds };
                     return self.finish();
                 }
-                let results = match answer_round(&self.ctx, &calls, self.declared.as_deref()).await {
+                let results = match answer_round(&self.ctx, &self.conversations.client.inner.middleware, &calls, self.declared.as_deref()).await {
                     Round::Send(results) => results,
                     Round::Defer(calls, results) => {
                         stop_deferred(result, calls, results, self.declared.clone());
@@ -1306,6 +1321,8 @@ mod completions {
         fn response_format(request: &mut Self::Request) -> &mut Option<ResponseFormat>;
         fn send(self, request: Self::Request) -> BoxFuture<'c, Result<ChatCompletionResponse>>;
         fn send_stream(self, request: Self::Request) -> BoxFuture<'c, Result<EventStream<Event<CompletionChunk>>>>;
+        /// The client's middleware, which observes the tools the loop runs.
+        fn middleware(self) -> &'c [std::sync::Arc<dyn crate::middleware::Middleware>];
     }
 
     impl RunContext {
@@ -1502,12 +1519,18 @@ mod completions {
     }
 
     /// Answers a round's calls: `Ok(messages)` to send, or the run stopped deferred.
-    async fn round(ctx: &RunContext, calls: &[Call], declared: &[String], result: &mut CompletionRunResult) -> Option<Vec<Message>> {
+    async fn round(
+        ctx: &RunContext,
+        mw: &[std::sync::Arc<dyn crate::middleware::Middleware>],
+        calls: &[Call],
+        declared: &[String],
+        result: &mut CompletionRunResult,
+    ) -> Option<Vec<Message>> {
         let name_of = |id: &str| calls.iter().find(|c| c.entry.tool_call_id == id).map(|c| c.name.clone()).unwrap_or_default();
         let to_messages = |results: Vec<FunctionResultEntry>| -> Vec<Message> {
             results.into_iter().map(|r| tool_message(&r.tool_call_id, &name_of(&r.tool_call_id), r.result)).collect()
         };
-        match answer_round(ctx, calls, Some(declared)).await {
+        match answer_round(ctx, mw, calls, Some(declared)).await {
             Round::Send(results) => Some(to_messages(results)),
             Round::Defer(deferred_calls, results) => {
                 let executed = to_messages(results).into_iter().filter_map(|m| if let Message::Tool(t) = m { Some(t) } else { None }).collect();
@@ -1547,7 +1570,7 @@ mod completions {
                 result.stop = RunStop::MaxRounds;
                 return Ok(result);
             }
-            let Some(sent) = round(ctx, &calls, &declared, &mut result).await else { return Ok(result) };
+            let Some(sent) = round(ctx, api.middleware(), &calls, &declared, &mut result).await else { return Ok(result) };
             result.rounds += 1;
             result.messages.extend(sent.iter().cloned());
             A::messages(&mut request).extend(sent);
@@ -1564,12 +1587,13 @@ mod completions {
     /// The request and result a resumed run goes on from: the decisions' results (and the
     /// round's others) appended to the conversation.
     async fn resumed<'c, A: Completions<'c>>(
+        api: A,
         ctx: &RunContext,
         mut request: A::Request,
         deferred: CompletionDeferred,
         decisions: Vec<Decision>,
     ) -> Result<(A::Request, CompletionRunResult, Vec<String>)> {
-        let (sent, _) = resolve(ctx, A::OPERATION, &deferred.deferred_calls, Vec::new(), decisions).await?;
+        let (sent, _) = resolve(ctx, api.middleware(), A::OPERATION, &deferred.deferred_calls, Vec::new(), decisions).await?;
         let name_of = |id: &str| deferred.deferred_calls.iter().find(|c| c.tool_call_id == id).map(|c| c.tool_name.clone()).unwrap_or_default();
         let mut messages = deferred.messages;
         messages.extend(deferred.executed_results.into_iter().map(Message::Tool));
@@ -1586,7 +1610,7 @@ mod completions {
         deferred: CompletionDeferred,
         decisions: Vec<Decision>,
     ) -> Result<CompletionRunResult> {
-        let (request, result, declared) = resumed::<A>(ctx, request, deferred, decisions).await?;
+        let (request, result, declared) = resumed::<A>(api, ctx, request, deferred, decisions).await?;
         drive(api, ctx, request, result, declared).await
     }
 
@@ -1656,7 +1680,7 @@ mod completions {
                         result.stop = if calls.is_empty() { RunStop::Answered } else { RunStop::MaxRounds };
                         return self.finish();
                     }
-                    let Some(sent) = round(&self.ctx, &calls, &self.declared, result).await else { return self.finish() };
+                    let Some(sent) = round(&self.ctx, self.api.middleware(), &calls, &self.declared, result).await else { return self.finish() };
                     result.rounds += 1;
                     result.messages.extend(sent.iter().cloned());
                     A::messages(&mut self.request).extend(sent.iter().cloned());
@@ -1729,7 +1753,7 @@ mod completions {
         deferred: CompletionDeferred,
         decisions: Vec<Decision>,
     ) -> Result<CompletionRunStream<'c>> {
-        let (request, result, declared) = resumed::<A>(ctx, request, deferred, decisions).await?;
+        let (request, result, declared) = resumed::<A>(api, ctx, request, deferred, decisions).await?;
         let chunks = api.send_stream(request.clone()).await?;
         Ok(events(api, ctx, request, chunks, result, declared))
     }
@@ -1754,6 +1778,9 @@ mod completions {
                 }
                 fn send_stream(self, request: $request) -> BoxFuture<'c, Result<EventStream<Event<CompletionChunk>>>> {
                     Box::pin(async move { self.stream(request).await })
+                }
+                fn middleware(self) -> &'c [std::sync::Arc<dyn crate::middleware::Middleware>] {
+                    &self.client.inner.middleware
                 }
             }
 

@@ -100,6 +100,49 @@ impl CallEnd<'_> {
 pub trait Middleware: Send + Sync + 'static {
     /// A call starts (before its first attempt): the observer that follows it to its end.
     fn start(&self, call: &CallInfo) -> Box<dyn CallObserver>;
+
+    /// The run loop (`mistral_sdk::run`) executes a tool in process (a local function or an
+    /// MCP server's tool): an observer of that execution, if this middleware wants one.
+    fn tool(&self, tool: &ToolCallInfo) -> Option<Box<dyn ToolObserver>> {
+        let _ = tool;
+        None
+    }
+}
+
+/// A tool the run loop executes in process.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ToolCallInfo {
+    /// The function's name, as the model called it.
+    pub name: String,
+    /// The call's id.
+    pub call_id: String,
+    /// The arguments, as JSON text.
+    pub arguments: String,
+}
+
+/// One tool execution ([`Middleware::tool`]).
+pub trait ToolObserver: Send + 'static {
+    /// The execution's end: the result text the model gets, or the error message.
+    fn end(self: Box<Self>, result: Result<&str, &str>);
+}
+
+/// Observes one tool execution with every middleware that wants to, around `run`.
+pub(crate) async fn observe_tool<F: std::future::Future<Output = Result<String, String>>>(
+    middleware: &[Arc<dyn Middleware>],
+    info: impl FnOnce() -> ToolCallInfo,
+    run: F,
+) -> Result<String, String> {
+    if middleware.is_empty() {
+        return run.await;
+    }
+    let info = info();
+    let observers: Vec<Box<dyn ToolObserver>> = middleware.iter().filter_map(|m| m.tool(&info)).collect();
+    let result = run.await;
+    for o in observers {
+        o.end(result.as_deref().map_err(String::as_str));
+    }
+    result
 }
 
 /// One call seen from its start to its end (see [the module](self)). Every method has a default

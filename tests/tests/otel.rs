@@ -342,3 +342,68 @@ async fn workflow_executions_always_carry_a_sampled_traceparent() {
     let span = &t.spans()[0];
     assert_eq!(sent(3).await, Some(format!("00-{:032x}-{:016x}-01", span.span_context.trace_id(), span.span_context.span_id())));
 }
+
+#[tokio::test]
+async fn the_run_loop_gives_an_execute_tool_span_per_local_function() {
+    #[derive(serde::Deserialize, schemars::JsonSchema)]
+    struct City {
+        city: String,
+    }
+    let t = Telemetry::new();
+    let server = MockServer::start().await;
+    let calls = json!({"id": "c", "object": "chat.completion", "model": "m", "created": 1,
+        "choices": [{"index": 0, "finish_reason": "tool_calls", "message": {"role": "assistant", "content": "", "tool_calls": [
+            {"id": "t1", "type": "function", "function": {"name": "weather", "arguments": "{\"city\":\"Oslo\"}"}},
+            {"id": "t2", "type": "function", "function": {"name": "flaky", "arguments": "{\"city\":\"Oslo\"}"}}]}}],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}});
+    Mock::given(method("POST")).respond_with(ResponseTemplate::new(200).set_body_json(calls)).up_to_n_times(1).mount(&server).await;
+    Mock::given(method("POST")).respond_with(ResponseTemplate::new(200).set_body_json(completion("stop"))).mount(&server).await;
+    let client = t.client(&server, t.otel().capture_content(true));
+    let ctx = mistral_sdk::run::RunContext::new()
+        .function("weather", "The weather", |c: City| async move { Ok::<_, String>(format!("Sunny in {}", c.city)) })
+        .function("flaky", "Fails", |_: City| async move { Err::<String, _>("down") });
+    client.chat().run(&ctx, ChatCompletionRequest::new("m", user("go"))).await.unwrap();
+    let spans = t.spans();
+    let weather = spans.iter().find(|s| s.name == "execute_tool weather").expect("the weather span");
+    assert_eq!(attr_str(weather, "gen_ai.operation.name").as_deref(), Some("execute_tool"));
+    assert_eq!(attr_str(weather, "gen_ai.tool.call.id").as_deref(), Some("t1"));
+    assert_eq!(attr_str(weather, "gen_ai.tool.type").as_deref(), Some("function"));
+    assert_eq!(attr_str(weather, "gen_ai.tool.call.result").as_deref(), Some("Sunny in Oslo"));
+    assert_eq!(weather.status, Status::Unset);
+    let flaky = spans.iter().find(|s| s.name == "execute_tool flaky").expect("the flaky span");
+    assert_eq!(attr_str(flaky, "error.type").as_deref(), Some("tool_error"));
+    assert!(matches!(&flaky.status, Status::Error { description } if description == "down"));
+    assert_eq!(spans.iter().filter(|s| s.name == "chat m").count(), 2, "one chat span per round");
+}
+
+#[tokio::test]
+async fn a_conversation_s_server_side_work_is_child_spans_with_its_own_times() {
+    let t = Telemetry::new();
+    let server = MockServer::start().await;
+    let response = json!({"object": "conversation.response", "conversation_id": "conv_1",
+        "outputs": [
+            {"object": "entry", "type": "tool.execution", "id": "te_1", "name": "web_search", "arguments": "{\"q\":\"x\"}",
+             "created_at": "2026-12-05T10:00:00.250Z", "completed_at": "2026-12-05T10:00:01.500Z"},
+            {"object": "entry", "type": "message.output", "id": "mo_1", "role": "assistant", "content": "Found it", "model": "mistral-medium-2508",
+             "created_at": "2026-12-05T11:00:01.500+01:00", "completed_at": "2026-12-05T10:00:02Z"}],
+        "usage": {"prompt_tokens": 9, "completion_tokens": 2, "total_tokens": 11}});
+    Mock::given(method("POST")).respond_with(ResponseTemplate::new(200).set_body_json(response)).mount(&server).await;
+    let client = t.client(&server, t.otel());
+    let start = ConversationRequest::new(ConversationInputs::String("find x".into())).model("mistral-medium-latest");
+    client.beta().conversations().start(start).await.unwrap();
+    let spans = t.spans();
+    let parent = spans.iter().find(|s| s.name == "invoke_agent").expect("the conversation span");
+    let tool = spans.iter().find(|s| s.name == "execute_tool web_search").expect("the tool execution");
+    let message = spans.iter().find(|s| s.name == "chat mistral-medium-2508").expect("the message output");
+    for child in [tool, message] {
+        assert_eq!(child.parent_span_id, parent.span_context.span_id());
+        assert_eq!(child.span_context.trace_id(), parent.span_context.trace_id());
+    }
+    let at = |secs: u64, millis: u64| std::time::UNIX_EPOCH + Duration::from_secs(secs) + Duration::from_millis(millis);
+    // 2026-12-05T10:00:00Z is 1796464800 seconds after the epoch.
+    assert_eq!(tool.start_time, at(1_796_464_800, 250));
+    assert_eq!(tool.end_time, at(1_796_464_801, 500));
+    assert_eq!(message.start_time, at(1_796_464_801, 500), "the offset is applied");
+    assert_eq!(attr_str(tool, "gen_ai.tool.type").as_deref(), Some("extension"));
+    assert_eq!(attr_str(message, "gen_ai.response.id").as_deref(), Some("mo_1"));
+}
