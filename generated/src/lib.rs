@@ -30,6 +30,7 @@ pub use runtime::multipart::FilePart;
 pub use runtime::paginate::{Items, Pages};
 pub use runtime::provider::{Call, Provider, ProviderFuture, Route};
 pub use runtime::retry::RetryPolicy;
+pub use runtime::wait::{Phase, Wait};
 pub use runtime::sse::{Event, EventStream, RawEvent};
 pub use runtime::Nullable;
 
@@ -60,6 +61,7 @@ pub mod completion;
 )]
 pub mod answers;
 pub mod prelude;
+pub mod jobs;
 #[cfg(
     all(
         feature = "structured-outputs",

@@ -56,6 +56,7 @@ pub const HELPERS: &[Helper] = &[
     Helper { name: "completion", source: include_str!("../../templates/helpers/completion.rs"), feature: None },
     Helper { name: "answers", source: include_str!("../../templates/helpers/answers.rs"), feature: None },
     Helper { name: "prelude", source: include_str!("../../templates/helpers/prelude.rs"), feature: None },
+    Helper { name: "jobs", source: include_str!("../../templates/helpers/jobs.rs"), feature: None },
     Helper {
         name: "structured",
         source: include_str!("../../templates/helpers/structured.rs"),

@@ -72,6 +72,11 @@ pub enum Error {
     /// An MCP server answered `401 Unauthorized`: it needs OAuth authorization first
     /// (`mistral_sdk::mcp::McpOAuth`). `www_authenticate` is its challenge, when it sent one.
     McpAuthorization { operation: &'static str, server: String, www_authenticate: Option<String> },
+    /// A long-running job waited for (a workflow execution, a batch job) ended in `status`,
+    /// not in success.
+    JobFailed { operation: &'static str, id: String, status: String },
+    /// Waiting for a job gave up: it was still running after `attempts` polls.
+    JobStillRunning { operation: &'static str, id: String, attempts: u32 },
 }
 
 /// A non-success HTTP response.
@@ -246,7 +251,9 @@ impl Error {
             | Error::Realtime { operation, .. }
             | Error::Run { operation, .. }
             | Error::Mcp { operation, .. }
-            | Error::McpAuthorization { operation, .. } => operation,
+            | Error::McpAuthorization { operation, .. }
+            | Error::JobFailed { operation, .. }
+            | Error::JobStillRunning { operation, .. } => operation,
             Error::Config(_) | Error::MissingSetting { .. } => return None,
         })
     }
@@ -292,6 +299,10 @@ impl fmt::Display for Error {
             Error::Token { operation, provider, source } => write!(f, "{operation}: no valid {provider} access token: {source}"),
             Error::Pagination { operation, message } => write!(f, "{operation}: pagination stopped: {message}"),
             Error::Realtime { operation, message } | Error::Run { operation, message } => write!(f, "{operation}: {message}"),
+            Error::JobFailed { operation, id, status } => write!(f, "{operation}: `{id}` ended with status {status}"),
+            Error::JobStillRunning { operation, id, attempts } => {
+                write!(f, "{operation}: `{id}` is still running after {attempts} polls")
+            }
             Error::Mcp { operation, server, message } => write!(f, "{operation}: MCP server `{server}`: {message}"),
             Error::McpAuthorization { operation, server, .. } => {
                 write!(f, "{operation}: MCP server `{server}` needs authorization (401): authorize with OAuth first (mcp::McpOAuth)")

@@ -127,8 +127,10 @@ pub trait ToolObserver: Send + 'static {
     fn end(self: Box<Self>, result: Result<&str, &str>);
 }
 
-/// Observes one tool execution with every middleware that wants to, around `run`.
-pub(crate) async fn observe_tool<F: std::future::Future<Output = Result<String, String>>>(
+/// Observes one tool execution with every middleware that wants to, around `run` (the run
+/// loop's; not for applications).
+#[doc(hidden)]
+pub async fn observe_tool<F: std::future::Future<Output = Result<String, String>>>(
     middleware: &[Arc<dyn Middleware>],
     info: impl FnOnce() -> ToolCallInfo,
     run: F,

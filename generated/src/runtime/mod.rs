@@ -18,6 +18,7 @@ pub mod retry;
 pub mod secret;
 mod serde_helpers;
 pub mod sse;
+pub mod wait;
 
 #[allow(unused_imports)]
 pub(crate) use macros::*;

@@ -40,6 +40,7 @@ const RUNTIME: &[(&str, &str)] = &[
     ("error.rs", include_str!("../../../templates/runtime/error.rs")),
     ("hooks.rs", include_str!("../../../templates/runtime/hooks.rs")),
     ("middleware.rs", include_str!("../../../templates/runtime/middleware.rs")),
+    ("wait.rs", include_str!("../../../templates/runtime/wait.rs")),
     ("http.rs", include_str!("../../../templates/runtime/http.rs")),
     ("multipart.rs", include_str!("../../../templates/runtime/multipart.rs")),
     ("provider.rs", include_str!("../../../templates/runtime/provider.rs")),
@@ -308,6 +309,7 @@ fn lib_output<'a>(cx: &'a Context<'a>) -> Vec<Job<'a>> {
             pub use runtime::paginate::{Items, Pages};
             pub use runtime::provider::{Call, Provider, ProviderFuture, Route};
             pub use runtime::retry::RetryPolicy;
+            pub use runtime::wait::{Phase, Wait};
             pub use runtime::sse::{Event, EventStream, RawEvent};
             pub use runtime::Nullable;
             /// Re-exported so hooks and custom HTTP clients use the same version.
