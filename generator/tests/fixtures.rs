@@ -192,14 +192,16 @@ fn contract_tests_formatted_in_parts_equal_the_whole() {
     let spec = fixture("operations");
     let (_, ir, _) = sdkgen::lower_spec(&spec, &Overlay::default()).unwrap();
     assert!(ir.operations.len() >= 4, "the fixture needs several operations");
+    // The cases, then the sent types (written as text).
+    let sent = sdkgen::render::contract::sent_types_text(&ir);
     let whole = sdkgen::render::layout::unparse(|| sdkgen::render::contract::render(&ir)).unwrap();
-    let whole = sdkgen::render::space_items(&format!("{}{whole}", sdkgen::render::HEADER));
+    let whole = sdkgen::render::space_items(&format!("{}{whole}{sent}", sdkgen::render::HEADER));
     let generated = sdkgen::generate(&spec, &Overlay::default()).unwrap();
     assert_eq!(generated.contract_tests, whole);
     // And by hand, with as many parts as operations.
     let n = ir.operations.len();
     let joined: String = (0..n).map(|i| sdkgen::render::layout::unparse(|| sdkgen::render::contract::render_part(&ir, i, n)).unwrap()).collect();
-    assert_eq!(sdkgen::render::space_items(&format!("{}{joined}", sdkgen::render::HEADER)), whole);
+    assert_eq!(sdkgen::render::space_items(&format!("{}{joined}{sent}", sdkgen::render::HEADER)), whole);
 }
 
 /// `streams` in the overlay: an operation answering JSON or events becomes two methods that

@@ -98,6 +98,16 @@ impl<'a> Examples<'a> {
         self.named(name, None, "value", Slot::Exact, 0, &mut BTreeSet::new()).map(|e| e.flat())
     }
 
+    /// `let _value: Name = <expression>;` as a statement of a function body (indented by four
+    /// spaces, broken as the formatter breaks it), or `None` when the type cannot be built.
+    pub fn build_statement(&self, name: &str) -> Option<String> {
+        let e = self.named(name, None, "value", Slot::Exact, 0, &mut BTreeSet::new())?;
+        let mut line = format!("    let _value: {name} = ");
+        e.render(line.len(), 4, 1, &mut line);
+        line.push(';');
+        Some(line)
+    }
+
     /// The doc section for `op`: `# Example` and a `no_run` doctest, or `None` when a required
     /// input cannot be built.
     pub fn section(&self, op: &Operation) -> Option<String> {

@@ -200,6 +200,8 @@ pub const OUTPUTS: &[Output] = &[
 pub enum Rendered {
     Tokens(TokenStream),
     Items(syn::File),
+    /// Already laid out as the formatter would.
+    Formatted(String),
 }
 
 impl Rendered {
@@ -207,6 +209,7 @@ impl Rendered {
         match self {
             Rendered::Tokens(t) => format_items(t),
             Rendered::Items(file) => Ok(prettyplease::unparse(&file)),
+            Rendered::Formatted(text) => Ok(text),
         }
     }
 }
@@ -365,11 +368,16 @@ fn runtime_output<'a>(_: &'a Context<'a>) -> Vec<Job<'a>> {
 fn contract_output<'a>(cx: &'a Context<'a>) -> Vec<Job<'a>> {
     let parts = cx.contract_parts;
     let cost = 2 * cx.ir.operations.len() / parts.max(1) + 1;
-    (0..parts)
+    let mut jobs: Vec<Job> = (0..parts)
         .map(|i| {
             Job::new(cost, move || Ok(Piece::rust(Target::ContractTests, "cases.rs", i, Rendered::Items(contract::render_part(cx.ir, i, parts)))))
         })
-        .collect()
+        .collect();
+    // After the cases.
+    jobs.push(Job::new(cost / 4 + 1, move || {
+        Ok(Piece::rust(Target::ContractTests, "cases.rs", parts, Rendered::Formatted(contract::sent_types_text(cx.ir))))
+    }));
+    jobs
 }
 
 fn manifest_output<'a>(cx: &'a Context<'a>) -> Vec<Job<'a>> {

@@ -248,1413 +248,6 @@ pub fn cases() -> Vec<Case> {
     ]
 }
 
-/// Every type the SDK sends, built through its public API (constructors, `Default`,
-/// variants), as code outside the crate must build the `#[non_exhaustive]` types.
-#[allow(dead_code)]
-pub fn build_sent_types() -> Vec<&'static str> {
-    let mut built = Vec::new();
-    let _value: APIKeyAuth = APIKeyAuth::new("<value>");
-    built.push("APIKeyAuth");
-    let _value: APIKeyAuthType = APIKeyAuthType::ApiKey;
-    built.push("APIKeyAuthType");
-    let _value: ActorType = ActorType::Human;
-    built.push("ActorType");
-    let _value: AdminAssignUsersToGroupIn = AdminAssignUsersToGroupIn::new(
-        vec!["<user_uuids>".to_string()],
-    );
-    built.push("AdminAssignUsersToGroupIn");
-    let _value: AdminCreateAPIKeyIN = AdminCreateAPIKeyIN::new(
-        "<workspace_uuid>",
-        "<user_id>",
-    );
-    built.push("AdminCreateAPIKeyIN");
-    let _value: AdminOrganizationMemberOUTRawRoles = AdminOrganizationMemberOUTRawRoles::UserRoleList(
-        vec![UserRole::A],
-    );
-    built.push("AdminOrganizationMemberOUTRawRoles");
-    let _value: AdminOrganizationMemberUpdate = AdminOrganizationMemberUpdate::default();
-    built.push("AdminOrganizationMemberUpdate");
-    let _value: AdminProvisionGroupToWorkspaceIn = AdminProvisionGroupToWorkspaceIn::new(
-        "<user_group_uuid>",
-        "<workspace_uuid>",
-    );
-    built.push("AdminProvisionGroupToWorkspaceIn");
-    let _value: AdminScimSyncConfig = AdminScimSyncConfig::new(true, true, true);
-    built.push("AdminScimSyncConfig");
-    let _value: AdminScimSyncTriggerIN = AdminScimSyncTriggerIN::default();
-    built.push("AdminScimSyncTriggerIN");
-    let _value: AdminUpdateUserGroupIn = AdminUpdateUserGroupIn::default();
-    built.push("AdminUpdateUserGroupIn");
-    let _value: AdminUserGroupIn = AdminUserGroupIn::new("Engineering Team");
-    built.push("AdminUserGroupIn");
-    let _value: AdminWorkspaceIn = AdminWorkspaceIn::new(
-        "Product Team",
-        "<admin_user_id>",
-    );
-    built.push("AdminWorkspaceIn");
-    let _value: AgentHandoffDoneEvent = AgentHandoffDoneEvent::new(
-        "<id>",
-        "<next_agent_id>",
-        "<next_agent_name>",
-    );
-    built.push("AgentHandoffDoneEvent");
-    let _value: AgentHandoffDoneEventType = AgentHandoffDoneEventType::default();
-    built.push("AgentHandoffDoneEventType");
-    let _value: AgentHandoffEntry = AgentHandoffEntry::new(
-        "<previous_agent_id>",
-        "<previous_agent_name>",
-        "<next_agent_id>",
-        "<next_agent_name>",
-    );
-    built.push("AgentHandoffEntry");
-    let _value: AgentHandoffEntryObject = AgentHandoffEntryObject::default();
-    built.push("AgentHandoffEntryObject");
-    let _value: AgentHandoffEntryType = AgentHandoffEntryType::default();
-    built.push("AgentHandoffEntryType");
-    let _value: AgentHandoffStartedEvent = AgentHandoffStartedEvent::new(
-        "<id>",
-        "<previous_agent_id>",
-        "<previous_agent_name>",
-    );
-    built.push("AgentHandoffStartedEvent");
-    let _value: AgentHandoffStartedEventType = AgentHandoffStartedEventType::default();
-    built.push("AgentHandoffStartedEventType");
-    let _value: AgentTool = AgentTool::Function(
-        FunctionTool::new(Function::new("<name>", std::collections::BTreeMap::new())),
-    );
-    built.push("AgentTool");
-    let _value: AgentVersion = AgentVersion::Integer(1);
-    built.push("AgentVersion");
-    let _value: AgentsCompletionRequest = AgentsCompletionRequest::new(
-        vec![
-            Message::User(UserMessage::new("Who is the best French painter? Answer in one short sentence."))
-        ],
-        "<agent_id>",
-    );
-    built.push("AgentsCompletionRequest");
-    let _value: AgentsGetAgentVersion = AgentsGetAgentVersion::Integer(1);
-    built.push("AgentsGetAgentVersion");
-    let _value: AggregationRequest = AggregationRequest::new(
-        MetricDefinition::new("<measure>", MetricAggregation::Count),
-    );
-    built.push("AggregationRequest");
-    let _value: AliasList = AliasList::default();
-    built.push("AliasList");
-    let _value: ApiEndpoint = ApiEndpoint::V1ChatCompletions;
-    built.push("ApiEndpoint");
-    let _value: ApiZone = ApiZone::Global;
-    built.push("ApiZone");
-    let _value: AppendConversationRequest = AppendConversationRequest::default();
-    built.push("AppendConversationRequest");
-    let _value: AssignGroupToWorkspaceIn = AssignGroupToWorkspaceIn::new(
-        "<workspace_uuid>",
-    );
-    built.push("AssignGroupToWorkspaceIn");
-    let _value: AssistantMessage = AssistantMessage::default();
-    built.push("AssistantMessage");
-    let _value: AssistantMessageRole = AssistantMessageRole::default();
-    built.push("AssistantMessageRole");
-    let _value: AudioChunk = AudioChunk::new("<input_audio>");
-    built.push("AudioChunk");
-    let _value: AudioChunkInputAudio = AudioChunkInputAudio::String(
-        "<value>".to_string(),
-    );
-    built.push("AudioChunkInputAudio");
-    let _value: AudioChunkType = AudioChunkType::default();
-    built.push("AudioChunkType");
-    let _value: AudioTranscriptionRequest = AudioTranscriptionRequest::new(
-        "voxtral-mini-latest",
-    );
-    built.push("AudioTranscriptionRequest");
-    let _value: AudioTranscriptionRequestStream = AudioTranscriptionRequestStream::new(
-        "<model>",
-    );
-    built.push("AudioTranscriptionRequestStream");
-    let _value: AudioTranscriptionRequestStream2 = AudioTranscriptionRequestStream2::default();
-    built.push("AudioTranscriptionRequestStream2");
-    let _value: AudioTranscriptionRequestStreamStream = AudioTranscriptionRequestStreamStream::default();
-    built.push("AudioTranscriptionRequestStreamStream");
-    let _value: AuditLogEventType = AuditLogEventType::UserCreate;
-    built.push("AuditLogEventType");
-    let _value: AuditLogsListSort = AuditLogsListSort::Ascending;
-    built.push("AuditLogsListSort");
-    let _value: AuthData = AuthData::new("<client_id>");
-    built.push("AuthData");
-    let _value: AuthDirection = AuthDirection::Inbound;
-    built.push("AuthDirection");
-    let _value: AuthenticationMethodCreateOrUpdateRequest = AuthenticationMethodCreateOrUpdateRequest::new(
-        AuthenticationMethodCreateOrUpdateRequestMethodType::OutboundAuthenticationType(
-            OutboundAuthenticationType::Oauth2,
-        ),
-    );
-    built.push("AuthenticationMethodCreateOrUpdateRequest");
-    let _value: AuthenticationMethodCreateOrUpdateRequestMethodType = AuthenticationMethodCreateOrUpdateRequestMethodType::OutboundAuthenticationType(
-        OutboundAuthenticationType::Oauth2,
-    );
-    built.push("AuthenticationMethodCreateOrUpdateRequestMethodType");
-    let _value: BaseFieldDefinitionSupportedOperatorsItem = BaseFieldDefinitionSupportedOperatorsItem::Lt;
-    built.push("BaseFieldDefinitionSupportedOperatorsItem");
-    let _value: BaseWorkspaceMemberIN = BaseWorkspaceMemberIN::new("<user_uuid>");
-    built.push("BaseWorkspaceMemberIN");
-    let _value: BatchExecutionBody = BatchExecutionBody::new(
-        vec!["<execution_ids>".to_string()],
-    );
-    built.push("BatchExecutionBody");
-    let _value: BatchJobStatus = BatchJobStatus::Queued;
-    built.push("BatchJobStatus");
-    let _value: BatchRequest = BatchRequest::new(std::collections::BTreeMap::new());
-    built.push("BatchRequest");
-    let _value: BuiltInConnectors = BuiltInConnectors::WebSearch;
-    built.push("BuiltInConnectors");
-    let _value: ChatClassificationRequest = ChatClassificationRequest::new(
-        "<model>",
-        ChatClassificationRequestInputs::InstructRequestList(
-            vec![
-                InstructRequest::new(vec![Message::System(SystemMessage::new("<content>"))])
-            ],
-        ),
-    );
-    built.push("ChatClassificationRequest");
-    let _value: ChatClassificationRequestInputs = ChatClassificationRequestInputs::InstructRequestList(
-        vec![
-            InstructRequest::new(vec![Message::System(SystemMessage::new("<content>"))])
-        ],
-    );
-    built.push("ChatClassificationRequestInputs");
-    let _value: ChatCompletionRequest = ChatCompletionRequest::new(
-        "mistral-large-latest",
-        vec![
-            Message::User(UserMessage::new("Who is the best French painter? Answer in one short sentence."))
-        ],
-    );
-    built.push("ChatCompletionRequest");
-    let _value: ChatCompletionResponseBase = ChatCompletionResponseBase::default();
-    built.push("ChatCompletionResponseBase");
-    let _value: ChatModerationRequest = ChatModerationRequest::new(
-        ChatModerationRequestInput::MessageList(
-            vec![Message::System(SystemMessage::new("<content>"))],
-        ),
-        "<model>",
-    );
-    built.push("ChatModerationRequest");
-    let _value: ChatModerationRequestInput = ChatModerationRequestInput::MessageList(
-        vec![Message::System(SystemMessage::new("<content>"))],
-    );
-    built.push("ChatModerationRequestInput");
-    let _value: ChatTool = ChatTool::Function(
-        Tool::new(Function::new("<name>", std::collections::BTreeMap::new())),
-    );
-    built.push("ChatTool");
-    let _value: ClassificationRequest = ClassificationRequest::new(
-        "mistral-moderation-latest",
-        "<input>",
-    );
-    built.push("ClassificationRequest");
-    let _value: CodeInterpreterTool = CodeInterpreterTool::default();
-    built.push("CodeInterpreterTool");
-    let _value: CodeInterpreterToolType = CodeInterpreterToolType::CodeInterpreter;
-    built.push("CodeInterpreterToolType");
-    let _value: CompletionArgs = CompletionArgs::default();
-    built.push("CompletionArgs");
-    let _value: CompletionArgsStop = CompletionArgsStop::String("<value>".to_string());
-    built.push("CompletionArgsStop");
-    let _value: CompletionChunk = CompletionChunk::new(
-        "<id>",
-        "<model>",
-        vec![
-            CompletionResponseStreamChoice::new(1, DeltaMessage::default(),
-            CompletionResponseStreamChoiceFinishReason::Stop)
-        ],
-    );
-    built.push("CompletionChunk");
-    let _value: CompletionEvent = CompletionEvent::new(
-        CompletionChunk::new(
-            "<id>",
-            "<model>",
-            vec![
-                CompletionResponseStreamChoice::new(1, DeltaMessage::default(),
-                CompletionResponseStreamChoiceFinishReason::Stop)
-            ],
-        ),
-    );
-    built.push("CompletionEvent");
-    let _value: CompletionRequestToolChoice = CompletionRequestToolChoice::ToolChoiceEnum(
-        ToolChoiceEnum::Auto,
-    );
-    built.push("CompletionRequestToolChoice");
-    let _value: CompletionResponseStreamChoice = CompletionResponseStreamChoice::new(
-        1,
-        DeltaMessage::default(),
-        CompletionResponseStreamChoiceFinishReason::Stop,
-    );
-    built.push("CompletionResponseStreamChoice");
-    let _value: CompletionResponseStreamChoiceFinishReason = CompletionResponseStreamChoiceFinishReason::Stop;
-    built.push("CompletionResponseStreamChoiceFinishReason");
-    let _value: ConfirmationStatus = ConfirmationStatus::Pending;
-    built.push("ConfirmationStatus");
-    let _value: ConnectionCredentials = ConnectionCredentials::default();
-    built.push("ConnectionCredentials");
-    let _value: ConnectorAuthenticationHeader = ConnectorAuthenticationHeader::new(
-        "<name>",
-    );
-    built.push("ConnectorAuthenticationHeader");
-    let _value: ConnectorCallToolRequest = ConnectorCallToolRequest::default();
-    built.push("ConnectorCallToolRequest");
-    let _value: ConnectorIdOrName = ConnectorIdOrName::String("<value>".to_string());
-    built.push("ConnectorIdOrName");
-    let _value: ConnectorSupportedLanguage = ConnectorSupportedLanguage::En;
-    built.push("ConnectorSupportedLanguage");
-    let _value: ConnectorsQueryFilters = ConnectorsQueryFilters::default();
-    built.push("ConnectorsQueryFilters");
-    let _value: ConsumerScope = ConsumerScope::User;
-    built.push("ConsumerScope");
-    let _value: ContentChunk = ContentChunk::Text(TextChunk::new("<text>"));
-    built.push("ContentChunk");
-    let _value: ConversationAppendRequest = ConversationAppendRequest::default();
-    built.push("ConversationAppendRequest");
-    let _value: ConversationAppendRequestStream = ConversationAppendRequestStream::default();
-    built.push("ConversationAppendRequestStream");
-    let _value: ConversationAppendStreamRequest = ConversationAppendStreamRequest::default();
-    built.push("ConversationAppendStreamRequest");
-    let _value: ConversationAppendStreamRequestStream = ConversationAppendStreamRequestStream::default();
-    built.push("ConversationAppendStreamRequestStream");
-    let _value: ConversationEntry = ConversationEntry::MessageInput(
-        MessageInputEntry::new(MessageInputEntryRole::Assistant, "<content>"),
-    );
-    built.push("ConversationEntry");
-    let _value: ConversationEvent = ConversationEvent::ConversationResponseStarted(
-        ResponseStartedEvent::new("<conversation_id>"),
-    );
-    built.push("ConversationEvent");
-    let _value: ConversationEvents = ConversationEvents::new(
-        SSETypes::ConversationResponseStarted,
-        ConversationEvent::ConversationResponseStarted(
-            ResponseStartedEvent::new("<conversation_id>"),
-        ),
-    );
-    built.push("ConversationEvents");
-    let _value: ConversationInputs = ConversationInputs::String("<value>".to_string());
-    built.push("ConversationInputs");
-    let _value: ConversationRequest = ConversationRequest::new("<inputs>");
-    built.push("ConversationRequest");
-    let _value: ConversationRequestBase = ConversationRequestBase::new("<inputs>");
-    built.push("ConversationRequestBase");
-    let _value: ConversationRequestStream = ConversationRequestStream::default();
-    built.push("ConversationRequestStream");
-    let _value: ConversationRestartRequest = ConversationRestartRequest::new(
-        "<from_entry_id>",
-    );
-    built.push("ConversationRestartRequest");
-    let _value: ConversationRestartRequestStream = ConversationRestartRequestStream::default();
-    built.push("ConversationRestartRequestStream");
-    let _value: ConversationRestartStreamRequest = ConversationRestartStreamRequest::new(
-        "<from_entry_id>",
-    );
-    built.push("ConversationRestartStreamRequest");
-    let _value: ConversationRestartStreamRequestStream = ConversationRestartStreamRequestStream::default();
-    built.push("ConversationRestartStreamRequestStream");
-    let _value: ConversationStreamRequest = ConversationStreamRequest::new("<inputs>");
-    built.push("ConversationStreamRequest");
-    let _value: ConversationStreamRequestStream = ConversationStreamRequestStream::default();
-    built.push("ConversationStreamRequestStream");
-    let _value: ConversationUsageInfo = ConversationUsageInfo::default();
-    built.push("ConversationUsageInfo");
-    let _value: CreateAgentRequest = CreateAgentRequest::new("<model>", "<name>");
-    built.push("CreateAgentRequest");
-    let _value: CreateBatchJobRequest = CreateBatchJobRequest::new(
-        ApiEndpoint::V1ChatCompletions,
-    );
-    built.push("CreateBatchJobRequest");
-    let _value: CreateCampaignRequest = CreateCampaignRequest::new(
-        FilterPayload::new(
-            FilterGroupAndItem::FilterCondition(
-                FilterCondition::new(
-                    "<field>",
-                    BaseFieldDefinitionSupportedOperatorsItem::Lt,
-                    serde_json::json!({}),
-                ),
-            ),
-        ),
-        "<judge_id>",
-        "<name>",
-        "<description>",
-        1,
-    );
-    built.push("CreateCampaignRequest");
-    let _value: CreateConnectorRequest = CreateConnectorRequest::new(
-        "<name>",
-        "<description>",
-        "<server>",
-    );
-    built.push("CreateConnectorRequest");
-    let _value: CreateConnectorRequestProtocol = CreateConnectorRequestProtocol::default();
-    built.push("CreateConnectorRequestProtocol");
-    let _value: CreateDatasetRecordRequest = CreateDatasetRecordRequest::new(
-        std::collections::BTreeMap::new(),
-    );
-    built.push("CreateDatasetRecordRequest");
-    let _value: CreateDatasetRequest = CreateDatasetRequest::new(
-        "<name>",
-        "<description>",
-    );
-    built.push("CreateDatasetRequest");
-    let _value: CreateDeploymentRequest = CreateDeploymentRequest::new(
-        "<name>",
-        DeploymentWorkerSpecInput::new("<github_url>"),
-    );
-    built.push("CreateDeploymentRequest");
-    let _value: CreateIngestionPipelineConfigurationRequest = CreateIngestionPipelineConfigurationRequest::new(
-        "<name>",
-    );
-    built.push("CreateIngestionPipelineConfigurationRequest");
-    let _value: CreateJudgeRequest = CreateJudgeRequest::new(
-        "<name>",
-        "<description>",
-        "<model_name>",
-        JudgeOutput2::Classification(
-            JudgeClassificationOutput::new(
-                vec![JudgeClassificationOutputOption::new("<value>", "<description>")],
-            ),
-        ),
-        "<instructions>",
-        vec!["<tools>".to_string()],
-    );
-    built.push("CreateJudgeRequest");
-    let _value: CreateLibraryRequest = CreateLibraryRequest::new("<name>");
-    built.push("CreateLibraryRequest");
-    let _value: CreateLibraryRequestOwnerType = CreateLibraryRequestOwnerType::User;
-    built.push("CreateLibraryRequestOwnerType");
-    let _value: CreatePromptRequest = CreatePromptRequest::new(
-        "<name>",
-        PromptDefinition::new("<content>"),
-    );
-    built.push("CreatePromptRequest");
-    let _value: CreateSkillRequest = CreateSkillRequest::new(
-        "<name>",
-        SkillDefinition::default(),
-    );
-    built.push("CreateSkillRequest");
-    let _value: CredentialsCreateOrUpdate = CredentialsCreateOrUpdate::new("<name>");
-    built.push("CredentialsCreateOrUpdate");
-    let _value: CustomConnector = CustomConnector::new("<connector_id>");
-    built.push("CustomConnector");
-    let _value: CustomConnectorAuthorization = CustomConnectorAuthorization::Oauth2Token(
-        OAuth2TokenAuth::new("<value>"),
-    );
-    built.push("CustomConnectorAuthorization");
-    let _value: CustomConnectorType = CustomConnectorType::Connector;
-    built.push("CustomConnectorType");
-    let _value: DatasetRecordPayload = std::collections::BTreeMap::new();
-    built.push("DatasetRecordPayload");
-    let _value: DeleteDatasetRecordsRequest = DeleteDatasetRecordsRequest::new(
-        vec!["<dataset_record_ids>".to_string()],
-    );
-    built.push("DeleteDatasetRecordsRequest");
-    let _value: DeltaMessage = DeltaMessage::default();
-    built.push("DeltaMessage");
-    let _value: DeploymentResourceConfig = DeploymentResourceConfig::default();
-    built.push("DeploymentResourceConfig");
-    let _value: DeploymentResourceConfigUpdate = DeploymentResourceConfigUpdate::default();
-    built.push("DeploymentResourceConfigUpdate");
-    let _value: DeploymentStatus = DeploymentStatus::Online;
-    built.push("DeploymentStatus");
-    let _value: DeploymentWorkerSpecInput = DeploymentWorkerSpecInput::new(
-        "<github_url>",
-    );
-    built.push("DeploymentWorkerSpecInput");
-    let _value: DeploymentsListDeploymentsOrderBy = DeploymentsListDeploymentsOrderBy::UpdatedAt;
-    built.push("DeploymentsListDeploymentsOrderBy");
-    let _value: DeploymentsListWorkersWorkerStatus = DeploymentsListWorkersWorkerStatus::Active;
-    built.push("DeploymentsListWorkersWorkerStatus");
-    let _value: DocumentLibraryTool = DocumentLibraryTool::new(
-        vec!["<library_ids>".to_string()],
-    );
-    built.push("DocumentLibraryTool");
-    let _value: DocumentLibraryToolType = DocumentLibraryToolType::DocumentLibrary;
-    built.push("DocumentLibraryToolType");
-    let _value: DocumentURLChunk = DocumentURLChunk::new("<document_url>");
-    built.push("DocumentURLChunk");
-    let _value: DocumentURLChunkType = DocumentURLChunkType::default();
-    built.push("DocumentURLChunkType");
-    let _value: DocumentsUploadBody = DocumentsUploadBody::new(
-        mistral_sdk::FilePart::from_bytes(b"data".to_vec(), "data.jsonl"),
-    );
-    built.push("DocumentsUploadBody");
-    let _value: EmbeddingDtype = EmbeddingDtype::Float;
-    built.push("EmbeddingDtype");
-    let _value: EmbeddingRequest = EmbeddingRequest::new(
-        "mistral-embed",
-        vec!["Embed this sentence.", "As well as this one."],
-    );
-    built.push("EmbeddingRequest");
-    let _value: EncodedPayloadOptions = EncodedPayloadOptions::Offloaded;
-    built.push("EncodedPayloadOptions");
-    let _value: EncodingFormat = EncodingFormat::Float;
-    built.push("EncodingFormat");
-    let _value: EntityType = EntityType::User;
-    built.push("EntityType");
-    let _value: EventSource = EventSource::Database;
-    built.push("EventSource");
-    let _value: EventsGetStreamEventsScope = EventsGetStreamEventsScope::Activity;
-    built.push("EventsGetStreamEventsScope");
-    let _value: ExtendedOAuthServerMetadata = ExtendedOAuthServerMetadata::new(
-        "<issuer>",
-        "<authorization_endpoint>",
-        "<token_endpoint>",
-    );
-    built.push("ExtendedOAuthServerMetadata");
-    let _value: FIMCompletionRequest = FIMCompletionRequest::new(
-        "codestral-latest",
-        "def",
-    );
-    built.push("FIMCompletionRequest");
-    let _value: FetchFieldOptionCountsRequest = FetchFieldOptionCountsRequest::default();
-    built.push("FetchFieldOptionCountsRequest");
-    let _value: File = mistral_sdk::FilePart::from_bytes(b"data".to_vec(), "data.jsonl");
-    built.push("File");
-    let _value: FileChunk = FileChunk::new("<file_id>");
-    built.push("FileChunk");
-    let _value: FileChunkType = FileChunkType::default();
-    built.push("FileChunkType");
-    let _value: FilePurpose = FilePurpose::FineTune;
-    built.push("FilePurpose");
-    let _value: FilesUploadBody = FilesUploadBody::new(
-        mistral_sdk::FilePart::from_bytes(b"data".to_vec(), "data.jsonl"),
-    );
-    built.push("FilesUploadBody");
-    let _value: FilesUploadBodyVisibility = FilesUploadBodyVisibility::Workspace;
-    built.push("FilesUploadBodyVisibility");
-    let _value: FilterCondition = FilterCondition::new(
-        "<field>",
-        BaseFieldDefinitionSupportedOperatorsItem::Lt,
-        serde_json::json!({}),
-    );
-    built.push("FilterCondition");
-    let _value: FilterGroup = FilterGroup::default();
-    built.push("FilterGroup");
-    let _value: FilterGroupAndItem = FilterGroupAndItem::FilterCondition(
-        FilterCondition::new(
-            "<field>",
-            BaseFieldDefinitionSupportedOperatorsItem::Lt,
-            serde_json::json!({}),
-        ),
-    );
-    built.push("FilterGroupAndItem");
-    let _value: FilterPayload = FilterPayload::new(
-        FilterGroupAndItem::FilterCondition(
-            FilterCondition::new(
-                "<field>",
-                BaseFieldDefinitionSupportedOperatorsItem::Lt,
-                serde_json::json!({}),
-            ),
-        ),
-    );
-    built.push("FilterPayload");
-    let _value: Function = Function::new("<name>", std::collections::BTreeMap::new());
-    built.push("Function");
-    let _value: FunctionCall = FunctionCall::new("<name>", "<arguments>");
-    built.push("FunctionCall");
-    let _value: FunctionCallArguments = FunctionCallArguments::String(
-        "<value>".to_string(),
-    );
-    built.push("FunctionCallArguments");
-    let _value: FunctionCallEntry = FunctionCallEntry::new(
-        "<tool_call_id>",
-        "<name>",
-        "<arguments>",
-    );
-    built.push("FunctionCallEntry");
-    let _value: FunctionCallEntryArguments = FunctionCallEntryArguments::String(
-        "<value>".to_string(),
-    );
-    built.push("FunctionCallEntryArguments");
-    let _value: FunctionCallEntryObject = FunctionCallEntryObject::default();
-    built.push("FunctionCallEntryObject");
-    let _value: FunctionCallEntryType = FunctionCallEntryType::default();
-    built.push("FunctionCallEntryType");
-    let _value: FunctionCallEvent = FunctionCallEvent::new(
-        "<id>",
-        "<name>",
-        "<tool_call_id>",
-        "<arguments>",
-    );
-    built.push("FunctionCallEvent");
-    let _value: FunctionCallEventType = FunctionCallEventType::default();
-    built.push("FunctionCallEventType");
-    let _value: FunctionName = FunctionName::new("<name>");
-    built.push("FunctionName");
-    let _value: FunctionResultEntry = FunctionResultEntry::new(
-        "<tool_call_id>",
-        "<result>",
-    );
-    built.push("FunctionResultEntry");
-    let _value: FunctionResultEntryObject = FunctionResultEntryObject::default();
-    built.push("FunctionResultEntryObject");
-    let _value: FunctionResultEntryType = FunctionResultEntryType::default();
-    built.push("FunctionResultEntryType");
-    let _value: FunctionTool = FunctionTool::new(
-        Function::new("<name>", std::collections::BTreeMap::new()),
-    );
-    built.push("FunctionTool");
-    let _value: FunctionToolType = FunctionToolType::Function;
-    built.push("FunctionToolType");
-    let _value: GlobalHeaderValue = GlobalHeaderValue::new("<value>");
-    built.push("GlobalHeaderValue");
-    let _value: Granularity = Granularity::Auto;
-    built.push("Granularity");
-    let _value: GuardrailConfig = GuardrailConfig::default();
-    built.push("GuardrailConfig");
-    let _value: ImageDetail = ImageDetail::Low;
-    built.push("ImageDetail");
-    let _value: ImageGenerationTool = ImageGenerationTool::default();
-    built.push("ImageGenerationTool");
-    let _value: ImageGenerationToolType = ImageGenerationToolType::ImageGeneration;
-    built.push("ImageGenerationToolType");
-    let _value: ImageURL = ImageURL::new("<url>");
-    built.push("ImageURL");
-    let _value: ImageURLChunk = ImageURLChunk::new("<image_url>");
-    built.push("ImageURLChunk");
-    let _value: ImageURLChunkImageUrl = ImageURLChunkImageUrl::String(
-        "<value>".to_string(),
-    );
-    built.push("ImageURLChunkImageUrl");
-    let _value: ImageURLChunkType = ImageURLChunkType::default();
-    built.push("ImageURLChunkType");
-    let _value: ImportDatasetFromCampaignRequest = ImportDatasetFromCampaignRequest::new(
-        "<campaign_id>",
-    );
-    built.push("ImportDatasetFromCampaignRequest");
-    let _value: ImportDatasetFromDatasetRequest = ImportDatasetFromDatasetRequest::new(
-        vec!["<dataset_record_ids>".to_string()],
-    );
-    built.push("ImportDatasetFromDatasetRequest");
-    let _value: ImportDatasetFromExplorerRequest = ImportDatasetFromExplorerRequest::new(
-        vec!["<completion_event_ids>".to_string()],
-    );
-    built.push("ImportDatasetFromExplorerRequest");
-    let _value: ImportDatasetFromFileRequest = ImportDatasetFromFileRequest::new(
-        "<file_id>",
-    );
-    built.push("ImportDatasetFromFileRequest");
-    let _value: ImportDatasetFromPlaygroundRequest = ImportDatasetFromPlaygroundRequest::new(
-        vec!["<conversation_ids>".to_string()],
-    );
-    built.push("ImportDatasetFromPlaygroundRequest");
-    let _value: InboundAuthenticationType = InboundAuthenticationType::Webhook;
-    built.push("InboundAuthenticationType");
-    let _value: InputEntries = vec![
-        ConversationEntry::MessageInput(MessageInputEntry::new(MessageInputEntryRole::Assistant,
-        "<content>"))
-    ];
-    built.push("InputEntries");
-    let _value: InstructRequest = InstructRequest::new(
-        vec![Message::System(SystemMessage::new("<content>"))],
-    );
-    built.push("InstructRequest");
-    let _value: InvocationBodyInput = InvocationBodyInput::NetworkEncodedInput(
-        NetworkEncodedInput::new("<b64payload>"),
-    );
-    built.push("InvocationBodyInput");
-    let _value: JobsListOrderBy = JobsListOrderBy::Created;
-    built.push("JobsListOrderBy");
-    let _value: JsonSchema = JsonSchema::new(
-        "<name>",
-        std::collections::BTreeMap::new(),
-    );
-    built.push("JsonSchema");
-    let _value: JudgeChatCompletionEventRequest = JudgeChatCompletionEventRequest::new(
-        CreateJudgeRequest::new(
-            "<name>",
-            "<description>",
-            "<model_name>",
-            JudgeOutput2::Classification(
-                JudgeClassificationOutput::new(
-                    vec![
-                        JudgeClassificationOutputOption::new("<value>", "<description>")
-                    ],
-                ),
-            ),
-            "<instructions>",
-            vec!["<tools>".to_string()],
-        ),
-    );
-    built.push("JudgeChatCompletionEventRequest");
-    let _value: JudgeClassificationOutput = JudgeClassificationOutput::new(
-        vec![JudgeClassificationOutputOption::new("<value>", "<description>")],
-    );
-    built.push("JudgeClassificationOutput");
-    let _value: JudgeClassificationOutputOption = JudgeClassificationOutputOption::new(
-        "<value>",
-        "<description>",
-    );
-    built.push("JudgeClassificationOutputOption");
-    let _value: JudgeClassificationOutputType = JudgeClassificationOutputType::default();
-    built.push("JudgeClassificationOutputType");
-    let _value: JudgeConversationRequest = JudgeConversationRequest::new(
-        vec![std::collections::BTreeMap::new()],
-    );
-    built.push("JudgeConversationRequest");
-    let _value: JudgeDatasetRecordRequest = JudgeDatasetRecordRequest::new(
-        CreateJudgeRequest::new(
-            "<name>",
-            "<description>",
-            "<model_name>",
-            JudgeOutput2::Classification(
-                JudgeClassificationOutput::new(
-                    vec![
-                        JudgeClassificationOutputOption::new("<value>", "<description>")
-                    ],
-                ),
-            ),
-            "<instructions>",
-            vec!["<tools>".to_string()],
-        ),
-    );
-    built.push("JudgeDatasetRecordRequest");
-    let _value: JudgeOutput2 = JudgeOutput2::Classification(
-        JudgeClassificationOutput::new(
-            vec![JudgeClassificationOutputOption::new("<value>", "<description>")],
-        ),
-    );
-    built.push("JudgeOutput2");
-    let _value: JudgeOutputType = JudgeOutputType::Regression;
-    built.push("JudgeOutputType");
-    let _value: JudgeRegressionOutput = JudgeRegressionOutput::new(
-        "<min_description>",
-        "<max_description>",
-    );
-    built.push("JudgeRegressionOutput");
-    let _value: JudgeRegressionOutputType = JudgeRegressionOutputType::default();
-    built.push("JudgeRegressionOutputType");
-    let _value: ListSortDirection = ListSortDirection::ListSortDirectionUnspecified;
-    built.push("ListSortDirection");
-    let _value: ListSortField = ListSortField::ListSortFieldUnspecified;
-    built.push("ListSortField");
-    let _value: LogsRequest = LogsRequest::default();
-    built.push("LogsRequest");
-    let _value: MCPSupportedLanguage = MCPSupportedLanguage::En;
-    built.push("MCPSupportedLanguage");
-    let _value: MemberRoles = MemberRoles::WorkspaceRoleList(vec![WorkspaceRole::A]);
-    built.push("MemberRoles");
-    let _value: MemberWorkspaceInfoRawRole = MemberWorkspaceInfoRawRole::WorkspaceRole(
-        WorkspaceRole::A,
-    );
-    built.push("MemberWorkspaceInfoRawRole");
-    let _value: Message = Message::System(SystemMessage::new("<content>"));
-    built.push("Message");
-    let _value: MessageContent = MessageContent::String("<value>".to_string());
-    built.push("MessageContent");
-    let _value: MessageInputContentChunks = vec![
-        MessageInputContentChunksItem::Text(TextChunk::new("<text>"))
-    ];
-    built.push("MessageInputContentChunks");
-    let _value: MessageInputContentChunksItem = MessageInputContentChunksItem::Text(
-        TextChunk::new("<text>"),
-    );
-    built.push("MessageInputContentChunksItem");
-    let _value: MessageInputEntry = MessageInputEntry::new(
-        MessageInputEntryRole::Assistant,
-        "<content>",
-    );
-    built.push("MessageInputEntry");
-    let _value: MessageInputEntryContent = MessageInputEntryContent::String(
-        "<value>".to_string(),
-    );
-    built.push("MessageInputEntryContent");
-    let _value: MessageInputEntryObject = MessageInputEntryObject::default();
-    built.push("MessageInputEntryObject");
-    let _value: MessageInputEntryRole = MessageInputEntryRole::Assistant;
-    built.push("MessageInputEntryRole");
-    let _value: MessageInputEntryType = MessageInputEntryType::default();
-    built.push("MessageInputEntryType");
-    let _value: MessageOutputContentChunks = vec![
-        MessageOutputContentChunksItem::Text(TextChunk::new("<text>"))
-    ];
-    built.push("MessageOutputContentChunks");
-    let _value: MessageOutputContentChunksItem = MessageOutputContentChunksItem::Text(
-        TextChunk::new("<text>"),
-    );
-    built.push("MessageOutputContentChunksItem");
-    let _value: MessageOutputEntry = MessageOutputEntry::new("<content>");
-    built.push("MessageOutputEntry");
-    let _value: MessageOutputEntryContent = MessageOutputEntryContent::String(
-        "<value>".to_string(),
-    );
-    built.push("MessageOutputEntryContent");
-    let _value: MessageOutputEntryObject = MessageOutputEntryObject::default();
-    built.push("MessageOutputEntryObject");
-    let _value: MessageOutputEntryRole = MessageOutputEntryRole::default();
-    built.push("MessageOutputEntryRole");
-    let _value: MessageOutputEntryType = MessageOutputEntryType::default();
-    built.push("MessageOutputEntryType");
-    let _value: MessageOutputEvent = MessageOutputEvent::new("<id>", "<content>");
-    built.push("MessageOutputEvent");
-    let _value: MessageOutputEventContent = MessageOutputEventContent::String(
-        "<value>".to_string(),
-    );
-    built.push("MessageOutputEventContent");
-    let _value: MessageOutputEventRole = MessageOutputEventRole::default();
-    built.push("MessageOutputEventRole");
-    let _value: MessageOutputEventType = MessageOutputEventType::default();
-    built.push("MessageOutputEventType");
-    let _value: MetadataDict = std::collections::BTreeMap::new();
-    built.push("MetadataDict");
-    let _value: MetricAggregation = MetricAggregation::Count;
-    built.push("MetricAggregation");
-    let _value: MetricDefinition = MetricDefinition::new(
-        "<measure>",
-        MetricAggregation::Count,
-    );
-    built.push("MetricDefinition");
-    let _value: MistralPromptMode = MistralPromptMode::Reasoning;
-    built.push("MistralPromptMode");
-    let _value: ModerationLLMAction = ModerationLLMAction::None;
-    built.push("ModerationLLMAction");
-    let _value: ModerationLLMV1CategoryThresholds = ModerationLLMV1CategoryThresholds::default();
-    built.push("ModerationLLMV1CategoryThresholds");
-    let _value: ModerationLLMV1Config = ModerationLLMV1Config::default();
-    built.push("ModerationLLMV1Config");
-    let _value: ModerationLLMV2CategoryThresholds = ModerationLLMV2CategoryThresholds::default();
-    built.push("ModerationLLMV2CategoryThresholds");
-    let _value: ModerationLLMV2Config = ModerationLLMV2Config::default();
-    built.push("ModerationLLMV2Config");
-    let _value: NetworkEncodedInput = NetworkEncodedInput::new("<b64payload>");
-    built.push("NetworkEncodedInput");
-    let _value: NewUsageLimitIN = NewUsageLimitIN::new(1);
-    built.push("NewUsageLimitIN");
-    let _value: OAuth2Token = OAuth2Token::new("<access_token>");
-    built.push("OAuth2Token");
-    let _value: OAuth2TokenAuth = OAuth2TokenAuth::new("<value>");
-    built.push("OAuth2TokenAuth");
-    let _value: OAuth2TokenAuthType = OAuth2TokenAuthType::Oauth2Token;
-    built.push("OAuth2TokenAuthType");
-    let _value: OAuth2TokenTokenType = OAuth2TokenTokenType::default();
-    built.push("OAuth2TokenTokenType");
-    let _value: OAuthMetadataSource = OAuthMetadataSource::Autodiscovery;
-    built.push("OAuthMetadataSource");
-    let _value: OCRRequest = OCRRequest::new(
-        "<model>",
-        OCRRequestDocument::File(FileChunk::new("<file_id>")),
-    );
-    built.push("OCRRequest");
-    let _value: OCRRequestConfidenceScoresGranularity = OCRRequestConfidenceScoresGranularity::Word;
-    built.push("OCRRequestConfidenceScoresGranularity");
-    let _value: OCRRequestDocument = OCRRequestDocument::File(
-        FileChunk::new("<file_id>"),
-    );
-    built.push("OCRRequestDocument");
-    let _value: OCRRequestPages = OCRRequestPages::String("<value>".to_string());
-    built.push("OCRRequestPages");
-    let _value: Oauth2MetadataSecrets = Oauth2MetadataSecrets::default();
-    built.push("Oauth2MetadataSecrets");
-    let _value: OrderByClause = OrderByClause::new("<field>");
-    built.push("OrderByClause");
-    let _value: OrderByClauseDirection = OrderByClauseDirection::Asc;
-    built.push("OrderByClauseDirection");
-    let _value: OrganizationInviteIN = OrganizationInviteIN::new(
-        "alice.martin@example.com, bob.smith@example.com",
-    );
-    built.push("OrganizationInviteIN");
-    let _value: OrganizationInviteINEmailLanguage = OrganizationInviteINEmailLanguage::En;
-    built.push("OrganizationInviteINEmailLanguage");
-    let _value: OrganizationMemberCreate = OrganizationMemberCreate::new(
-        "alice.martin@example.com",
-        "Alice",
-        "Martin",
-    );
-    built.push("OrganizationMemberCreate");
-    let _value: OrganizationRoleName = OrganizationRoleName::Member;
-    built.push("OrganizationRoleName");
-    let _value: OutboundAuthenticationType = OutboundAuthenticationType::Oauth2;
-    built.push("OutboundAuthenticationType");
-    let _value: OutputContentChunks = OutputContentChunks::Text(
-        TextChunk::new("<text>"),
-    );
-    built.push("OutputContentChunks");
-    let _value: PartialScheduleDefinition = PartialScheduleDefinition::default();
-    built.push("PartialScheduleDefinition");
-    let _value: PlanType = PlanType::Api;
-    built.push("PlanType");
-    let _value: Prediction = Prediction::default();
-    built.push("Prediction");
-    let _value: PredictionType = PredictionType::default();
-    built.push("PredictionType");
-    let _value: PromptDefinition = PromptDefinition::new("<content>");
-    built.push("PromptDefinition");
-    let _value: PromptVariable = PromptVariable::default();
-    built.push("PromptVariable");
-    let _value: PromptsCreateVersionBody = PromptsCreateVersionBody::new(
-        PromptDefinition::new("<content>"),
-    );
-    built.push("PromptsCreateVersionBody");
-    let _value: PromptsUpdateMetadataBody = PromptsUpdateMetadataBody::default();
-    built.push("PromptsUpdateMetadataBody");
-    let _value: PromptsUpdateVersionMetadataBody = PromptsUpdateVersionMetadataBody::default();
-    built.push("PromptsUpdateVersionMetadataBody");
-    let _value: PublicResourceVisibility = PublicResourceVisibility::SharedOrg;
-    built.push("PublicResourceVisibility");
-    let _value: QueryInvocationBody = QueryInvocationBody::new("<name>");
-    built.push("QueryInvocationBody");
-    let _value: ReasoningEffort = ReasoningEffort::None;
-    built.push("ReasoningEffort");
-    let _value: ReferenceChunk = ReferenceChunk::new(
-        vec![ReferenceChunkReferenceIdsItem::Integer(1)],
-    );
-    built.push("ReferenceChunk");
-    let _value: ReferenceChunkReferenceIdsItem = ReferenceChunkReferenceIdsItem::Integer(
-        1,
-    );
-    built.push("ReferenceChunkReferenceIdsItem");
-    let _value: ReferenceChunkType = ReferenceChunkType::default();
-    built.push("ReferenceChunkType");
-    let _value: RegisterDeploymentRequestDeployment = RegisterDeploymentRequestDeployment::new(
-        "<name>",
-        RegisterDeploymentRequestDeploymentDeployment::Vespa(
-            RegisterDeploymentRequestVespaDeployment::new(
-                "<vespa_version>",
-                vec![
-                    RegisterDeploymentRequestVespaIndex::new("<name>",
-                    vec![RegisterDeploymentRequestVespaField::new("<name>",
-                    SchemaFieldDataType::Int, SchemaFieldStorage::InMemory,
-                    SchemaFieldRankingType::Count, SchemaFieldIndex::Ann, true)], "<sd>")
-                ],
-                "<query_url>",
-            ),
-        ),
-    );
-    built.push("RegisterDeploymentRequestDeployment");
-    let _value: RegisterDeploymentRequestDeploymentDeployment = RegisterDeploymentRequestDeploymentDeployment::Vespa(
-        RegisterDeploymentRequestVespaDeployment::new(
-            "<vespa_version>",
-            vec![
-                RegisterDeploymentRequestVespaIndex::new("<name>",
-                vec![RegisterDeploymentRequestVespaField::new("<name>",
-                SchemaFieldDataType::Int, SchemaFieldStorage::InMemory,
-                SchemaFieldRankingType::Count, SchemaFieldIndex::Ann, true)], "<sd>")
-            ],
-            "<query_url>",
-        ),
-    );
-    built.push("RegisterDeploymentRequestDeploymentDeployment");
-    let _value: RegisterDeploymentRequestVespaDeployment = RegisterDeploymentRequestVespaDeployment::new(
-        "<vespa_version>",
-        vec![
-            RegisterDeploymentRequestVespaIndex::new("<name>",
-            vec![RegisterDeploymentRequestVespaField::new("<name>",
-            SchemaFieldDataType::Int, SchemaFieldStorage::InMemory,
-            SchemaFieldRankingType::Count, SchemaFieldIndex::Ann, true)], "<sd>")
-        ],
-        "<query_url>",
-    );
-    built.push("RegisterDeploymentRequestVespaDeployment");
-    let _value: RegisterDeploymentRequestVespaDeploymentType = RegisterDeploymentRequestVespaDeploymentType::default();
-    built.push("RegisterDeploymentRequestVespaDeploymentType");
-    let _value: RegisterDeploymentRequestVespaField = RegisterDeploymentRequestVespaField::new(
-        "<name>",
-        SchemaFieldDataType::Int,
-        SchemaFieldStorage::InMemory,
-        SchemaFieldRankingType::Count,
-        SchemaFieldIndex::Ann,
-        true,
-    );
-    built.push("RegisterDeploymentRequestVespaField");
-    let _value: RegisterDeploymentRequestVespaIndex = RegisterDeploymentRequestVespaIndex::new(
-        "<name>",
-        vec![
-            RegisterDeploymentRequestVespaField::new("<name>", SchemaFieldDataType::Int,
-            SchemaFieldStorage::InMemory, SchemaFieldRankingType::Count,
-            SchemaFieldIndex::Ann, true)
-        ],
-        "<sd>",
-    );
-    built.push("RegisterDeploymentRequestVespaIndex");
-    let _value: RegistrySharingScope = RegistrySharingScope::SharingScopeUnspecified;
-    built.push("RegistrySharingScope");
-    let _value: RemoveWorkspaceMembersIN = RemoveWorkspaceMembersIN::new(
-        vec![BaseWorkspaceMemberIN::new("<user_uuid>")],
-    );
-    built.push("RemoveWorkspaceMembersIN");
-    let _value: RequestHandoffExecution = RequestHandoffExecution::Client;
-    built.push("RequestHandoffExecution");
-    let _value: RequestSource = RequestSource::Api;
-    built.push("RequestSource");
-    let _value: RequestedServiceTier = RequestedServiceTier::Auto;
-    built.push("RequestedServiceTier");
-    let _value: ResetInvocationBody = ResetInvocationBody::new(1);
-    built.push("ResetInvocationBody");
-    let _value: ResponseBase = ResponseBase::default();
-    built.push("ResponseBase");
-    let _value: ResponseDoneEvent = ResponseDoneEvent::new(
-        ConversationUsageInfo::default(),
-    );
-    built.push("ResponseDoneEvent");
-    let _value: ResponseDoneEventType = ResponseDoneEventType::default();
-    built.push("ResponseDoneEventType");
-    let _value: ResponseErrorEvent = ResponseErrorEvent::new("<message>", 1);
-    built.push("ResponseErrorEvent");
-    let _value: ResponseErrorEventType = ResponseErrorEventType::default();
-    built.push("ResponseErrorEventType");
-    let _value: ResponseFormat = ResponseFormat::default();
-    built.push("ResponseFormat");
-    let _value: ResponseFormats = ResponseFormats::Text;
-    built.push("ResponseFormats");
-    let _value: ResponseStartedEvent = ResponseStartedEvent::new("<conversation_id>");
-    built.push("ResponseStartedEvent");
-    let _value: ResponseStartedEventType = ResponseStartedEventType::default();
-    built.push("ResponseStartedEventType");
-    let _value: RestartConversationRequest = RestartConversationRequest::new(
-        "<from_entry_id>",
-    );
-    built.push("RestartConversationRequest");
-    let _value: Role = Role::UserRole(UserRole::A);
-    built.push("Role");
-    let _value: RunsListRunsSortBy = RunsListRunsSortBy::StartTime;
-    built.push("RunsListRunsSortBy");
-    let _value: SSETypes = SSETypes::ConversationResponseStarted;
-    built.push("SSETypes");
-    let _value: SampleType = SampleType::Pretrain;
-    built.push("SampleType");
-    let _value: ScheduleCalendar = ScheduleCalendar::default();
-    built.push("ScheduleCalendar");
-    let _value: ScheduleDefinition = ScheduleDefinition::new(serde_json::json!({}));
-    built.push("ScheduleDefinition");
-    let _value: ScheduleInterval = ScheduleInterval::new("<every>");
-    built.push("ScheduleInterval");
-    let _value: ScheduleOverlapPolicy = 1;
-    built.push("ScheduleOverlapPolicy");
-    let _value: SchedulePolicy = SchedulePolicy::default();
-    built.push("SchedulePolicy");
-    let _value: ScheduleRange = ScheduleRange::new(1);
-    built.push("ScheduleRange");
-    let _value: SchedulesGetSchedulesStatus = SchedulesGetSchedulesStatus::Active;
-    built.push("SchedulesGetSchedulesStatus");
-    let _value: SchemaFieldDataType = SchemaFieldDataType::Int;
-    built.push("SchemaFieldDataType");
-    let _value: SchemaFieldIndex = SchemaFieldIndex::Ann;
-    built.push("SchemaFieldIndex");
-    let _value: SchemaFieldRankingType = SchemaFieldRankingType::Count;
-    built.push("SchemaFieldRankingType");
-    let _value: SchemaFieldStorage = SchemaFieldStorage::InMemory;
-    built.push("SchemaFieldStorage");
-    let _value: SearchChatCompletionEventIdsRequest = SearchChatCompletionEventIdsRequest::new(
-        FilterPayload::new(
-            FilterGroupAndItem::FilterCondition(
-                FilterCondition::new(
-                    "<field>",
-                    BaseFieldDefinitionSupportedOperatorsItem::Lt,
-                    serde_json::json!({}),
-                ),
-            ),
-        ),
-    );
-    built.push("SearchChatCompletionEventIdsRequest");
-    let _value: SearchChatCompletionEventsRequest = SearchChatCompletionEventsRequest::new(
-        FilterPayload::new(
-            FilterGroupAndItem::FilterCondition(
-                FilterCondition::new(
-                    "<field>",
-                    BaseFieldDefinitionSupportedOperatorsItem::Lt,
-                    serde_json::json!({}),
-                ),
-            ),
-        ),
-    );
-    built.push("SearchChatCompletionEventsRequest");
-    let _value: SearchIndexesUpdateDeploymentMetricsBody = SearchIndexesUpdateDeploymentMetricsBody::Online(
-        UpdateMetricsRequestDeploymentMetricsOnline::new(
-            1,
-            vec![UpdateMetricsRequestIndexMetrics::new("<name>", 1)],
-        ),
-    );
-    built.push("SearchIndexesUpdateDeploymentMetricsBody");
-    let _value: SetNestedGroupsIn = SetNestedGroupsIn::new(
-        vec!["a1b2c3d4-e5f6-7890-abcd-ef1234567890".to_string()],
-    );
-    built.push("SetNestedGroupsIn");
-    let _value: ShareEnum = ShareEnum::Viewer;
-    built.push("ShareEnum");
-    let _value: SharingDelete = SharingDelete::new(
-        "<share_with_uuid>",
-        EntityType::User,
-    );
-    built.push("SharingDelete");
-    let _value: SharingRequest = SharingRequest::new(
-        ShareEnum::Viewer,
-        "<share_with_uuid>",
-        EntityType::User,
-    );
-    built.push("SharingRequest");
-    let _value: SignalInvocationBody = SignalInvocationBody::new("<name>");
-    built.push("SignalInvocationBody");
-    let _value: SignalInvocationBodyInput = SignalInvocationBodyInput::NetworkEncodedInput(
-        NetworkEncodedInput::new("<b64payload>"),
-    );
-    built.push("SignalInvocationBodyInput");
-    let _value: SkillAssetContent = SkillAssetContent::new(
-        SkillAssetContentKind::RawContent(
-            SkillAssetContentKindRawContent::new("<rawContent>"),
-        ),
-    );
-    built.push("SkillAssetContent");
-    let _value: SkillAssetContentKind = SkillAssetContentKind::RawContent(
-        SkillAssetContentKindRawContent::new("<rawContent>"),
-    );
-    built.push("SkillAssetContentKind");
-    let _value: SkillAssetContentKindRawContent = SkillAssetContentKindRawContent::new(
-        "<rawContent>",
-    );
-    built.push("SkillAssetContentKindRawContent");
-    let _value: SkillAssetContentKindTextContent = SkillAssetContentKindTextContent::new(
-        "<textContent>",
-    );
-    built.push("SkillAssetContentKindTextContent");
-    let _value: SkillDefinition = SkillDefinition::default();
-    built.push("SkillDefinition");
-    let _value: SkillsCreateVersionBody = SkillsCreateVersionBody::new(
-        SkillDefinition::default(),
-    );
-    built.push("SkillsCreateVersionBody");
-    let _value: SkillsUpdateMetadataBody = SkillsUpdateMetadataBody::default();
-    built.push("SkillsUpdateMetadataBody");
-    let _value: SkillsUpdateVersionMetadataBody = SkillsUpdateVersionMetadataBody::default();
-    built.push("SkillsUpdateVersionMetadataBody");
-    let _value: Source = Source::Upload;
-    built.push("Source");
-    let _value: SpanEvaluationsRequest = SpanEvaluationsRequest::default();
-    built.push("SpanEvaluationsRequest");
-    let _value: SpansRequest = SpansRequest::default();
-    built.push("SpansRequest");
-    let _value: SpeechOutputFormat = SpeechOutputFormat::Pcm;
-    built.push("SpeechOutputFormat");
-    let _value: SpeechRequest = SpeechRequest::new("<input>");
-    built.push("SpeechRequest");
-    let _value: SpeechRequestRefAudio = SpeechRequestRefAudio::String(
-        "<value>".to_string(),
-    );
-    built.push("SpeechRequestRefAudio");
-    let _value: SpeechStreamEventTypes = SpeechStreamEventTypes::SpeechAudioDelta;
-    built.push("SpeechStreamEventTypes");
-    let _value: StaticOrganizationRoles = StaticOrganizationRoles::V0d48f530095c43fe8aea6673bcacabe6;
-    built.push("StaticOrganizationRoles");
-    let _value: StaticWorkspaceRoles = StaticWorkspaceRoles::D7ea77c5926041d0Ab2652b5add3ee56;
-    built.push("StaticWorkspaceRoles");
-    let _value: Stop = Stop::String("<value>".to_string());
-    built.push("Stop");
-    let _value: SubscriptionType = SubscriptionType::Chat;
-    built.push("SubscriptionType");
-    let _value: SystemMessage = SystemMessage::new("<content>");
-    built.push("SystemMessage");
-    let _value: SystemMessageContent = SystemMessageContent::String(
-        "<value>".to_string(),
-    );
-    built.push("SystemMessageContent");
-    let _value: SystemMessageContentChunks = SystemMessageContentChunks::Text(
-        TextChunk::new("<text>"),
-    );
-    built.push("SystemMessageContentChunks");
-    let _value: SystemMessageRole = SystemMessageRole::default();
-    built.push("SystemMessageRole");
-    let _value: TableFormat = TableFormat::Markdown;
-    built.push("TableFormat");
-    let _value: TargetType = TargetType::User;
-    built.push("TargetType");
-    let _value: TextChunk = TextChunk::new("<text>");
-    built.push("TextChunk");
-    let _value: TextChunkType = TextChunkType::default();
-    built.push("TextChunkType");
-    let _value: TextInput = TextInput::String("<value>".to_string());
-    built.push("TextInput");
-    let _value: ThinkChunk = ThinkChunk::new(
-        vec![ThinkChunkThinkingItem::Text(TextChunk::new("<text>"))],
-    );
-    built.push("ThinkChunk");
-    let _value: ThinkChunkThinkingItem = ThinkChunkThinkingItem::Text(
-        TextChunk::new("<text>"),
-    );
-    built.push("ThinkChunkThinkingItem");
-    let _value: ThinkChunkType = ThinkChunkType::default();
-    built.push("ThinkChunkType");
-    let _value: TimeDimension = TimeDimension::default();
-    built.push("TimeDimension");
-    let _value: TimestampGranularity = TimestampGranularity::Segment;
-    built.push("TimestampGranularity");
-    let _value: Tool = Tool::new(
-        Function::new("<name>", std::collections::BTreeMap::new()),
-    );
-    built.push("Tool");
-    let _value: ToolCall = ToolCall::new(FunctionCall::new("<name>", "<arguments>"));
-    built.push("ToolCall");
-    let _value: ToolCallConfirmation = ToolCallConfirmation::new(
-        "<tool_call_id>",
-        ToolCallConfirmationConfirmation::Allow,
-    );
-    built.push("ToolCallConfirmation");
-    let _value: ToolCallConfirmationConfirmation = ToolCallConfirmationConfirmation::Allow;
-    built.push("ToolCallConfirmationConfirmation");
-    let _value: ToolChoice = ToolChoice::new(FunctionName::new("<name>"));
-    built.push("ToolChoice");
-    let _value: ToolChoiceEnum = ToolChoiceEnum::Auto;
-    built.push("ToolChoiceEnum");
-    let _value: ToolConfiguration = ToolConfiguration::default();
-    built.push("ToolConfiguration");
-    let _value: ToolExecutionDeltaEvent = ToolExecutionDeltaEvent::new(
-        "<id>",
-        ToolName::BuiltInConnectors(BuiltInConnectors::WebSearch),
-        "<arguments>",
-    );
-    built.push("ToolExecutionDeltaEvent");
-    let _value: ToolExecutionDeltaEventType = ToolExecutionDeltaEventType::default();
-    built.push("ToolExecutionDeltaEventType");
-    let _value: ToolExecutionDoneEvent = ToolExecutionDoneEvent::new(
-        "<id>",
-        ToolName::BuiltInConnectors(BuiltInConnectors::WebSearch),
-    );
-    built.push("ToolExecutionDoneEvent");
-    let _value: ToolExecutionDoneEventType = ToolExecutionDoneEventType::default();
-    built.push("ToolExecutionDoneEventType");
-    let _value: ToolExecutionEntry = ToolExecutionEntry::new(
-        ToolName::BuiltInConnectors(BuiltInConnectors::WebSearch),
-        "<arguments>",
-    );
-    built.push("ToolExecutionEntry");
-    let _value: ToolExecutionEntryObject = ToolExecutionEntryObject::default();
-    built.push("ToolExecutionEntryObject");
-    let _value: ToolExecutionEntryType = ToolExecutionEntryType::default();
-    built.push("ToolExecutionEntryType");
-    let _value: ToolExecutionInfo = std::collections::BTreeMap::new();
-    built.push("ToolExecutionInfo");
-    let _value: ToolExecutionStartedEvent = ToolExecutionStartedEvent::new(
-        "<id>",
-        ToolName::BuiltInConnectors(BuiltInConnectors::WebSearch),
-        "<arguments>",
-    );
-    built.push("ToolExecutionStartedEvent");
-    let _value: ToolExecutionStartedEventType = ToolExecutionStartedEventType::default();
-    built.push("ToolExecutionStartedEventType");
-    let _value: ToolFileChunk = ToolFileChunk::new(
-        ToolName::BuiltInConnectors(BuiltInConnectors::WebSearch),
-        "<file_id>",
-    );
-    built.push("ToolFileChunk");
-    let _value: ToolFileChunkType = ToolFileChunkType::default();
-    built.push("ToolFileChunkType");
-    let _value: ToolMessage = ToolMessage::new("<content>");
-    built.push("ToolMessage");
-    let _value: ToolMessageRole = ToolMessageRole::default();
-    built.push("ToolMessageRole");
-    let _value: ToolName = ToolName::BuiltInConnectors(BuiltInConnectors::WebSearch);
-    built.push("ToolName");
-    let _value: ToolReferenceChunk = ToolReferenceChunk::new(
-        ToolName::BuiltInConnectors(BuiltInConnectors::WebSearch),
-        "<title>",
-    );
-    built.push("ToolReferenceChunk");
-    let _value: ToolReferenceChunkType = ToolReferenceChunkType::default();
-    built.push("ToolReferenceChunkType");
-    let _value: ToolTypes = ToolTypes::Function;
-    built.push("ToolTypes");
-    let _value: TracesRequest = TracesRequest::default();
-    built.push("TracesRequest");
-    let _value: TranscriptionSegmentChunk = TranscriptionSegmentChunk::new(
-        "<text>",
-        0.5,
-        0.5,
-    );
-    built.push("TranscriptionSegmentChunk");
-    let _value: TranscriptionSegmentChunkType = TranscriptionSegmentChunkType::default();
-    built.push("TranscriptionSegmentChunkType");
-    let _value: TranscriptionStreamDone = TranscriptionStreamDone::new(
-        "<model>",
-        "<text>",
-        "<language>",
-        UsageInfo::new(1, 1, 1),
-    );
-    built.push("TranscriptionStreamDone");
-    let _value: TranscriptionStreamDoneType = TranscriptionStreamDoneType::default();
-    built.push("TranscriptionStreamDoneType");
-    let _value: TranscriptionStreamEvent = TranscriptionStreamEvent::TranscriptionTextDelta(
-        TranscriptionStreamTextDelta::new("<text>"),
-    );
-    built.push("TranscriptionStreamEvent");
-    let _value: TranscriptionStreamEventTypes = TranscriptionStreamEventTypes::TranscriptionLanguage;
-    built.push("TranscriptionStreamEventTypes");
-    let _value: TranscriptionStreamEvents = TranscriptionStreamEvents::new(
-        TranscriptionStreamEventTypes::TranscriptionLanguage,
-        TranscriptionStreamEvent::TranscriptionTextDelta(
-            TranscriptionStreamTextDelta::new("<text>"),
-        ),
-    );
-    built.push("TranscriptionStreamEvents");
-    let _value: TranscriptionStreamLanguage = TranscriptionStreamLanguage::new(
-        "<audio_language>",
-    );
-    built.push("TranscriptionStreamLanguage");
-    let _value: TranscriptionStreamLanguageType = TranscriptionStreamLanguageType::default();
-    built.push("TranscriptionStreamLanguageType");
-    let _value: TranscriptionStreamSegmentDelta = TranscriptionStreamSegmentDelta::new(
-        "<text>",
-        0.5,
-        0.5,
-    );
-    built.push("TranscriptionStreamSegmentDelta");
-    let _value: TranscriptionStreamSegmentDeltaType = TranscriptionStreamSegmentDeltaType::default();
-    built.push("TranscriptionStreamSegmentDeltaType");
-    let _value: TranscriptionStreamTextDelta = TranscriptionStreamTextDelta::new(
-        "<text>",
-    );
-    built.push("TranscriptionStreamTextDelta");
-    let _value: TranscriptionStreamTextDeltaType = TranscriptionStreamTextDeltaType::default();
-    built.push("TranscriptionStreamTextDeltaType");
-    let _value: UpdateAgentRequest = UpdateAgentRequest::default();
-    built.push("UpdateAgentRequest");
-    let _value: UpdateConnectorRequest = UpdateConnectorRequest::default();
-    built.push("UpdateConnectorRequest");
-    let _value: UpdateConnectorRequestProtocol = UpdateConnectorRequestProtocol::default();
-    built.push("UpdateConnectorRequestProtocol");
-    let _value: UpdateDatasetRecordPayloadRequest = UpdateDatasetRecordPayloadRequest::new(
-        std::collections::BTreeMap::new(),
-    );
-    built.push("UpdateDatasetRecordPayloadRequest");
-    let _value: UpdateDatasetRecordPropertiesRequest = UpdateDatasetRecordPropertiesRequest::new(
-        std::collections::BTreeMap::new(),
-    );
-    built.push("UpdateDatasetRecordPropertiesRequest");
-    let _value: UpdateDatasetRequest = UpdateDatasetRequest::default();
-    built.push("UpdateDatasetRequest");
-    let _value: UpdateDeploymentRequest = UpdateDeploymentRequest::default();
-    built.push("UpdateDeploymentRequest");
-    let _value: UpdateDocumentRequest = UpdateDocumentRequest::default();
-    built.push("UpdateDocumentRequest");
-    let _value: UpdateDocumentRequestAttributesValue = UpdateDocumentRequestAttributesValue::Bool(
-        true,
-    );
-    built.push("UpdateDocumentRequestAttributesValue");
-    let _value: UpdateGroupWorkspaceAssignmentIn = UpdateGroupWorkspaceAssignmentIn::default();
-    built.push("UpdateGroupWorkspaceAssignmentIn");
-    let _value: UpdateInvocationBody = UpdateInvocationBody::new("<name>");
-    built.push("UpdateInvocationBody");
-    let _value: UpdateJudgeRequest = UpdateJudgeRequest::new(
-        "<name>",
-        "<description>",
-        "<model_name>",
-        JudgeOutput2::Classification(
-            JudgeClassificationOutput::new(
-                vec![JudgeClassificationOutputOption::new("<value>", "<description>")],
-            ),
-        ),
-        "<instructions>",
-        vec!["<tools>".to_string()],
-    );
-    built.push("UpdateJudgeRequest");
-    let _value: UpdateLibraryRequest = UpdateLibraryRequest::default();
-    built.push("UpdateLibraryRequest");
-    let _value: UpdateMetricsRequestDeploymentMetricsOffline = UpdateMetricsRequestDeploymentMetricsOffline::default();
-    built.push("UpdateMetricsRequestDeploymentMetricsOffline");
-    let _value: UpdateMetricsRequestDeploymentMetricsOfflineStatus = UpdateMetricsRequestDeploymentMetricsOfflineStatus::default();
-    built.push("UpdateMetricsRequestDeploymentMetricsOfflineStatus");
-    let _value: UpdateMetricsRequestDeploymentMetricsOnline = UpdateMetricsRequestDeploymentMetricsOnline::new(
-        1,
-        vec![UpdateMetricsRequestIndexMetrics::new("<name>", 1)],
-    );
-    built.push("UpdateMetricsRequestDeploymentMetricsOnline");
-    let _value: UpdateMetricsRequestDeploymentMetricsOnlineStatus = UpdateMetricsRequestDeploymentMetricsOnlineStatus::default();
-    built.push("UpdateMetricsRequestDeploymentMetricsOnlineStatus");
-    let _value: UpdateMetricsRequestIndexMetrics = UpdateMetricsRequestIndexMetrics::new(
-        "<name>",
-        1,
-    );
-    built.push("UpdateMetricsRequestIndexMetrics");
-    let _value: UpdateModelRequest = UpdateModelRequest::default();
-    built.push("UpdateModelRequest");
-    let _value: UpdateRunInfo = UpdateRunInfo::new("<execution_time>", 1);
-    built.push("UpdateRunInfo");
-    let _value: UpdateUserGroupOrganizationRoleIn = UpdateUserGroupOrganizationRoleIn::new(
-        Role::UserRole(UserRole::A),
-    );
-    built.push("UpdateUserGroupOrganizationRoleIn");
-    let _value: UpdateWorkspaceIN = UpdateWorkspaceIN::default();
-    built.push("UpdateWorkspaceIN");
-    let _value: UsageInfo = UsageInfo::new(1, 1, 1);
-    built.push("UsageInfo");
-    let _value: UserGroupTargetType = UserGroupTargetType::W;
-    built.push("UserGroupTargetType");
-    let _value: UserMessage = UserMessage::new("<content>");
-    built.push("UserMessage");
-    let _value: UserMessageRole = UserMessageRole::default();
-    built.push("UserMessageRole");
-    let _value: UserRole = UserRole::A;
-    built.push("UserRole");
-    let _value: VibeWorkAnalyticsByTimeGranularity = VibeWorkAnalyticsByTimeGranularity::Hour;
-    built.push("VibeWorkAnalyticsByTimeGranularity");
-    let _value: VoiceCreateRequest = VoiceCreateRequest::new("<name>", "<sample_audio>");
-    built.push("VoiceCreateRequest");
-    let _value: VoiceUpdateRequest = VoiceUpdateRequest::default();
-    built.push("VoiceUpdateRequest");
-    let _value: VoicesListType = VoicesListType::All;
-    built.push("VoicesListType");
-    let _value: WebSearchPremiumTool = WebSearchPremiumTool::default();
-    built.push("WebSearchPremiumTool");
-    let _value: WebSearchPremiumToolType = WebSearchPremiumToolType::WebSearchPremium;
-    built.push("WebSearchPremiumToolType");
-    let _value: WebSearchTool = WebSearchTool::default();
-    built.push("WebSearchTool");
-    let _value: WebSearchToolType = WebSearchToolType::WebSearch;
-    built.push("WebSearchToolType");
-    let _value: WorkflowBulkArchiveRequest = WorkflowBulkArchiveRequest::new(
-        vec!["<workflow_ids>".to_string()],
-    );
-    built.push("WorkflowBulkArchiveRequest");
-    let _value: WorkflowBulkUnarchiveRequest = WorkflowBulkUnarchiveRequest::new(
-        vec!["<workflow_ids>".to_string()],
-    );
-    built.push("WorkflowBulkUnarchiveRequest");
-    let _value: WorkflowEventType = WorkflowEventType::WorkflowExecutionStarted;
-    built.push("WorkflowEventType");
-    let _value: WorkflowExecutionRequest = WorkflowExecutionRequest::default();
-    built.push("WorkflowExecutionRequest");
-    let _value: WorkflowExecutionRequestInput = WorkflowExecutionRequestInput::ValueMap(
-        std::collections::BTreeMap::new(),
-    );
-    built.push("WorkflowExecutionRequestInput");
-    let _value: WorkflowExecutionStatus = WorkflowExecutionStatus::Running;
-    built.push("WorkflowExecutionStatus");
-    let _value: WorkflowSchedulePauseRequest = WorkflowSchedulePauseRequest::default();
-    built.push("WorkflowSchedulePauseRequest");
-    let _value: WorkflowScheduleRequest = WorkflowScheduleRequest::new(
-        ScheduleDefinition::new(serde_json::json!({})),
-    );
-    built.push("WorkflowScheduleRequest");
-    let _value: WorkflowScheduleTriggerRequest = WorkflowScheduleTriggerRequest::default();
-    built.push("WorkflowScheduleTriggerRequest");
-    let _value: WorkflowScheduleUpdateRequest = WorkflowScheduleUpdateRequest::new(
-        PartialScheduleDefinition::default(),
-    );
-    built.push("WorkflowScheduleUpdateRequest");
-    let _value: WorkflowStatusFilter = WorkflowStatusFilter::WorkflowExecutionStatus(
-        WorkflowExecutionStatus::Running,
-    );
-    built.push("WorkflowStatusFilter");
-    let _value: WorkflowUpdateRequest = WorkflowUpdateRequest::default();
-    built.push("WorkflowUpdateRequest");
-    let _value: WorkflowsGetWorkflowsSortBy = WorkflowsGetWorkflowsSortBy::default();
-    built.push("WorkflowsGetWorkflowsSortBy");
-    let _value: WorkflowsWorkerSpecUpdate = WorkflowsWorkerSpecUpdate::default();
-    built.push("WorkflowsWorkerSpecUpdate");
-    let _value: WorkspaceMemberIN = WorkspaceMemberIN::default();
-    built.push("WorkspaceMemberIN");
-    let _value: WorkspaceMemberSingleIN = WorkspaceMemberSingleIN::new("<user_uuid>");
-    built.push("WorkspaceMemberSingleIN");
-    let _value: WorkspaceRole = WorkspaceRole::A;
-    built.push("WorkspaceRole");
-    let _value: WorkspaceRoleName = WorkspaceRoleName::Billing;
-    built.push("WorkspaceRoleName");
-    built
-}
-
-/// How many types the SDK sends.
-#[allow(dead_code)]
-pub const SENT_TYPES: usize = 434usize;
-
 /// `prompts_list`: `GET /v2/prompts`.
 fn prompts_list() -> Case {
     Case {
@@ -11755,3 +10348,1283 @@ fn connector_update_v1() -> Case {
         stream: None,
     }
 }
+
+/// Every type the SDK sends, built through its public API (constructors, `Default`,
+/// variants), as code outside the crate must build the `#[non_exhaustive]` types.
+#[allow(dead_code)]
+pub fn build_sent_types() -> Vec<&'static str> {
+    let mut built = Vec::new();
+    let _value: APIKeyAuth = APIKeyAuth::new("<value>");
+    built.push("APIKeyAuth");
+    let _value: APIKeyAuthType = APIKeyAuthType::ApiKey;
+    built.push("APIKeyAuthType");
+    let _value: ActorType = ActorType::Human;
+    built.push("ActorType");
+    let _value: AdminAssignUsersToGroupIn = AdminAssignUsersToGroupIn::new(vec![
+        "<user_uuids>".to_string(),
+    ]);
+    built.push("AdminAssignUsersToGroupIn");
+    let _value: AdminCreateAPIKeyIN = AdminCreateAPIKeyIN::new(
+        "<workspace_uuid>",
+        "<user_id>",
+    );
+    built.push("AdminCreateAPIKeyIN");
+    let _value: AdminOrganizationMemberOUTRawRoles = AdminOrganizationMemberOUTRawRoles::UserRoleList(vec![
+        UserRole::A,
+    ]);
+    built.push("AdminOrganizationMemberOUTRawRoles");
+    let _value: AdminOrganizationMemberUpdate = AdminOrganizationMemberUpdate::default();
+    built.push("AdminOrganizationMemberUpdate");
+    let _value: AdminProvisionGroupToWorkspaceIn = AdminProvisionGroupToWorkspaceIn::new(
+        "<user_group_uuid>",
+        "<workspace_uuid>",
+    );
+    built.push("AdminProvisionGroupToWorkspaceIn");
+    let _value: AdminScimSyncConfig = AdminScimSyncConfig::new(true, true, true);
+    built.push("AdminScimSyncConfig");
+    let _value: AdminScimSyncTriggerIN = AdminScimSyncTriggerIN::default();
+    built.push("AdminScimSyncTriggerIN");
+    let _value: AdminUpdateUserGroupIn = AdminUpdateUserGroupIn::default();
+    built.push("AdminUpdateUserGroupIn");
+    let _value: AdminUserGroupIn = AdminUserGroupIn::new("Engineering Team");
+    built.push("AdminUserGroupIn");
+    let _value: AdminWorkspaceIn = AdminWorkspaceIn::new(
+        "Product Team",
+        "<admin_user_id>",
+    );
+    built.push("AdminWorkspaceIn");
+    let _value: AgentHandoffDoneEvent = AgentHandoffDoneEvent::new(
+        "<id>",
+        "<next_agent_id>",
+        "<next_agent_name>",
+    );
+    built.push("AgentHandoffDoneEvent");
+    let _value: AgentHandoffDoneEventType = AgentHandoffDoneEventType::default();
+    built.push("AgentHandoffDoneEventType");
+    let _value: AgentHandoffEntry = AgentHandoffEntry::new(
+        "<previous_agent_id>",
+        "<previous_agent_name>",
+        "<next_agent_id>",
+        "<next_agent_name>",
+    );
+    built.push("AgentHandoffEntry");
+    let _value: AgentHandoffEntryObject = AgentHandoffEntryObject::default();
+    built.push("AgentHandoffEntryObject");
+    let _value: AgentHandoffEntryType = AgentHandoffEntryType::default();
+    built.push("AgentHandoffEntryType");
+    let _value: AgentHandoffStartedEvent = AgentHandoffStartedEvent::new(
+        "<id>",
+        "<previous_agent_id>",
+        "<previous_agent_name>",
+    );
+    built.push("AgentHandoffStartedEvent");
+    let _value: AgentHandoffStartedEventType = AgentHandoffStartedEventType::default();
+    built.push("AgentHandoffStartedEventType");
+    let _value: AgentTool = AgentTool::Function(FunctionTool::new(Function::new(
+        "<name>",
+        std::collections::BTreeMap::new(),
+    )));
+    built.push("AgentTool");
+    let _value: AgentVersion = AgentVersion::Integer(1);
+    built.push("AgentVersion");
+    let _value: AgentsCompletionRequest = AgentsCompletionRequest::new(
+        vec![
+            Message::User(UserMessage::new("Who is the best French painter? Answer in one short sentence.")),
+        ],
+        "<agent_id>",
+    );
+    built.push("AgentsCompletionRequest");
+    let _value: AgentsGetAgentVersion = AgentsGetAgentVersion::Integer(1);
+    built.push("AgentsGetAgentVersion");
+    let _value: AggregationRequest = AggregationRequest::new(MetricDefinition::new(
+        "<measure>",
+        MetricAggregation::Count,
+    ));
+    built.push("AggregationRequest");
+    let _value: AliasList = AliasList::default();
+    built.push("AliasList");
+    let _value: ApiEndpoint = ApiEndpoint::V1ChatCompletions;
+    built.push("ApiEndpoint");
+    let _value: ApiZone = ApiZone::Global;
+    built.push("ApiZone");
+    let _value: AppendConversationRequest = AppendConversationRequest::default();
+    built.push("AppendConversationRequest");
+    let _value: AssignGroupToWorkspaceIn = AssignGroupToWorkspaceIn::new("<workspace_uuid>");
+    built.push("AssignGroupToWorkspaceIn");
+    let _value: AssistantMessage = AssistantMessage::default();
+    built.push("AssistantMessage");
+    let _value: AssistantMessageRole = AssistantMessageRole::default();
+    built.push("AssistantMessageRole");
+    let _value: AudioChunk = AudioChunk::new("<input_audio>");
+    built.push("AudioChunk");
+    let _value: AudioChunkInputAudio = AudioChunkInputAudio::String("<value>".to_string());
+    built.push("AudioChunkInputAudio");
+    let _value: AudioChunkType = AudioChunkType::default();
+    built.push("AudioChunkType");
+    let _value: AudioTranscriptionRequest = AudioTranscriptionRequest::new("voxtral-mini-latest");
+    built.push("AudioTranscriptionRequest");
+    let _value: AudioTranscriptionRequestStream = AudioTranscriptionRequestStream::new("<model>");
+    built.push("AudioTranscriptionRequestStream");
+    let _value: AudioTranscriptionRequestStream2 = AudioTranscriptionRequestStream2::default();
+    built.push("AudioTranscriptionRequestStream2");
+    let _value: AudioTranscriptionRequestStreamStream = AudioTranscriptionRequestStreamStream::default();
+    built.push("AudioTranscriptionRequestStreamStream");
+    let _value: AuditLogEventType = AuditLogEventType::UserCreate;
+    built.push("AuditLogEventType");
+    let _value: AuditLogsListSort = AuditLogsListSort::Ascending;
+    built.push("AuditLogsListSort");
+    let _value: AuthData = AuthData::new("<client_id>");
+    built.push("AuthData");
+    let _value: AuthDirection = AuthDirection::Inbound;
+    built.push("AuthDirection");
+    let _value: AuthenticationMethodCreateOrUpdateRequest = AuthenticationMethodCreateOrUpdateRequest::new(AuthenticationMethodCreateOrUpdateRequestMethodType::OutboundAuthenticationType(OutboundAuthenticationType::Oauth2));
+    built.push("AuthenticationMethodCreateOrUpdateRequest");
+    let _value: AuthenticationMethodCreateOrUpdateRequestMethodType = AuthenticationMethodCreateOrUpdateRequestMethodType::OutboundAuthenticationType(OutboundAuthenticationType::Oauth2);
+    built.push("AuthenticationMethodCreateOrUpdateRequestMethodType");
+    let _value: BaseFieldDefinitionSupportedOperatorsItem = BaseFieldDefinitionSupportedOperatorsItem::Lt;
+    built.push("BaseFieldDefinitionSupportedOperatorsItem");
+    let _value: BaseWorkspaceMemberIN = BaseWorkspaceMemberIN::new("<user_uuid>");
+    built.push("BaseWorkspaceMemberIN");
+    let _value: BatchExecutionBody = BatchExecutionBody::new(vec![
+        "<execution_ids>".to_string(),
+    ]);
+    built.push("BatchExecutionBody");
+    let _value: BatchJobStatus = BatchJobStatus::Queued;
+    built.push("BatchJobStatus");
+    let _value: BatchRequest = BatchRequest::new(std::collections::BTreeMap::new());
+    built.push("BatchRequest");
+    let _value: BuiltInConnectors = BuiltInConnectors::WebSearch;
+    built.push("BuiltInConnectors");
+    let _value: ChatClassificationRequest = ChatClassificationRequest::new(
+        "<model>",
+        ChatClassificationRequestInputs::InstructRequestList(vec![
+            InstructRequest::new(vec![Message::System(SystemMessage::new("<content>"))]),
+        ]),
+    );
+    built.push("ChatClassificationRequest");
+    let _value: ChatClassificationRequestInputs = ChatClassificationRequestInputs::InstructRequestList(vec![
+        InstructRequest::new(vec![Message::System(SystemMessage::new("<content>"))]),
+    ]);
+    built.push("ChatClassificationRequestInputs");
+    let _value: ChatCompletionRequest = ChatCompletionRequest::new(
+        "mistral-large-latest",
+        vec![
+            Message::User(UserMessage::new("Who is the best French painter? Answer in one short sentence.")),
+        ],
+    );
+    built.push("ChatCompletionRequest");
+    let _value: ChatCompletionResponseBase = ChatCompletionResponseBase::default();
+    built.push("ChatCompletionResponseBase");
+    let _value: ChatModerationRequest = ChatModerationRequest::new(
+        ChatModerationRequestInput::MessageList(vec![
+            Message::System(SystemMessage::new("<content>")),
+        ]),
+        "<model>",
+    );
+    built.push("ChatModerationRequest");
+    let _value: ChatModerationRequestInput = ChatModerationRequestInput::MessageList(vec![
+        Message::System(SystemMessage::new("<content>")),
+    ]);
+    built.push("ChatModerationRequestInput");
+    let _value: ChatTool = ChatTool::Function(Tool::new(Function::new(
+        "<name>",
+        std::collections::BTreeMap::new(),
+    )));
+    built.push("ChatTool");
+    let _value: ClassificationRequest = ClassificationRequest::new(
+        "mistral-moderation-latest",
+        "<input>",
+    );
+    built.push("ClassificationRequest");
+    let _value: CodeInterpreterTool = CodeInterpreterTool::default();
+    built.push("CodeInterpreterTool");
+    let _value: CodeInterpreterToolType = CodeInterpreterToolType::CodeInterpreter;
+    built.push("CodeInterpreterToolType");
+    let _value: CompletionArgs = CompletionArgs::default();
+    built.push("CompletionArgs");
+    let _value: CompletionArgsStop = CompletionArgsStop::String("<value>".to_string());
+    built.push("CompletionArgsStop");
+    let _value: CompletionChunk = CompletionChunk::new(
+        "<id>",
+        "<model>",
+        vec![
+            CompletionResponseStreamChoice::new(
+                1,
+                DeltaMessage::default(),
+                CompletionResponseStreamChoiceFinishReason::Stop,
+            ),
+        ],
+    );
+    built.push("CompletionChunk");
+    let _value: CompletionEvent = CompletionEvent::new(CompletionChunk::new(
+        "<id>",
+        "<model>",
+        vec![
+            CompletionResponseStreamChoice::new(
+                1,
+                DeltaMessage::default(),
+                CompletionResponseStreamChoiceFinishReason::Stop,
+            ),
+        ],
+    ));
+    built.push("CompletionEvent");
+    let _value: CompletionRequestToolChoice = CompletionRequestToolChoice::ToolChoiceEnum(ToolChoiceEnum::Auto);
+    built.push("CompletionRequestToolChoice");
+    let _value: CompletionResponseStreamChoice = CompletionResponseStreamChoice::new(
+        1,
+        DeltaMessage::default(),
+        CompletionResponseStreamChoiceFinishReason::Stop,
+    );
+    built.push("CompletionResponseStreamChoice");
+    let _value: CompletionResponseStreamChoiceFinishReason = CompletionResponseStreamChoiceFinishReason::Stop;
+    built.push("CompletionResponseStreamChoiceFinishReason");
+    let _value: ConfirmationStatus = ConfirmationStatus::Pending;
+    built.push("ConfirmationStatus");
+    let _value: ConnectionCredentials = ConnectionCredentials::default();
+    built.push("ConnectionCredentials");
+    let _value: ConnectorAuthenticationHeader = ConnectorAuthenticationHeader::new("<name>");
+    built.push("ConnectorAuthenticationHeader");
+    let _value: ConnectorCallToolRequest = ConnectorCallToolRequest::default();
+    built.push("ConnectorCallToolRequest");
+    let _value: ConnectorIdOrName = ConnectorIdOrName::String("<value>".to_string());
+    built.push("ConnectorIdOrName");
+    let _value: ConnectorSupportedLanguage = ConnectorSupportedLanguage::En;
+    built.push("ConnectorSupportedLanguage");
+    let _value: ConnectorsQueryFilters = ConnectorsQueryFilters::default();
+    built.push("ConnectorsQueryFilters");
+    let _value: ConsumerScope = ConsumerScope::User;
+    built.push("ConsumerScope");
+    let _value: ContentChunk = ContentChunk::Text(TextChunk::new("<text>"));
+    built.push("ContentChunk");
+    let _value: ConversationAppendRequest = ConversationAppendRequest::default();
+    built.push("ConversationAppendRequest");
+    let _value: ConversationAppendRequestStream = ConversationAppendRequestStream::default();
+    built.push("ConversationAppendRequestStream");
+    let _value: ConversationAppendStreamRequest = ConversationAppendStreamRequest::default();
+    built.push("ConversationAppendStreamRequest");
+    let _value: ConversationAppendStreamRequestStream = ConversationAppendStreamRequestStream::default();
+    built.push("ConversationAppendStreamRequestStream");
+    let _value: ConversationEntry = ConversationEntry::MessageInput(MessageInputEntry::new(
+        MessageInputEntryRole::Assistant,
+        "<content>",
+    ));
+    built.push("ConversationEntry");
+    let _value: ConversationEvent = ConversationEvent::ConversationResponseStarted(ResponseStartedEvent::new("<conversation_id>"));
+    built.push("ConversationEvent");
+    let _value: ConversationEvents = ConversationEvents::new(
+        SSETypes::ConversationResponseStarted,
+        ConversationEvent::ConversationResponseStarted(ResponseStartedEvent::new("<conversation_id>")),
+    );
+    built.push("ConversationEvents");
+    let _value: ConversationInputs = ConversationInputs::String("<value>".to_string());
+    built.push("ConversationInputs");
+    let _value: ConversationRequest = ConversationRequest::new("<inputs>");
+    built.push("ConversationRequest");
+    let _value: ConversationRequestBase = ConversationRequestBase::new("<inputs>");
+    built.push("ConversationRequestBase");
+    let _value: ConversationRequestStream = ConversationRequestStream::default();
+    built.push("ConversationRequestStream");
+    let _value: ConversationRestartRequest = ConversationRestartRequest::new("<from_entry_id>");
+    built.push("ConversationRestartRequest");
+    let _value: ConversationRestartRequestStream = ConversationRestartRequestStream::default();
+    built.push("ConversationRestartRequestStream");
+    let _value: ConversationRestartStreamRequest = ConversationRestartStreamRequest::new("<from_entry_id>");
+    built.push("ConversationRestartStreamRequest");
+    let _value: ConversationRestartStreamRequestStream = ConversationRestartStreamRequestStream::default();
+    built.push("ConversationRestartStreamRequestStream");
+    let _value: ConversationStreamRequest = ConversationStreamRequest::new("<inputs>");
+    built.push("ConversationStreamRequest");
+    let _value: ConversationStreamRequestStream = ConversationStreamRequestStream::default();
+    built.push("ConversationStreamRequestStream");
+    let _value: ConversationUsageInfo = ConversationUsageInfo::default();
+    built.push("ConversationUsageInfo");
+    let _value: CreateAgentRequest = CreateAgentRequest::new("<model>", "<name>");
+    built.push("CreateAgentRequest");
+    let _value: CreateBatchJobRequest = CreateBatchJobRequest::new(ApiEndpoint::V1ChatCompletions);
+    built.push("CreateBatchJobRequest");
+    let _value: CreateCampaignRequest = CreateCampaignRequest::new(
+        FilterPayload::new(FilterGroupAndItem::FilterCondition(FilterCondition::new(
+            "<field>",
+            BaseFieldDefinitionSupportedOperatorsItem::Lt,
+            serde_json::json!({}),
+        ))),
+        "<judge_id>",
+        "<name>",
+        "<description>",
+        1,
+    );
+    built.push("CreateCampaignRequest");
+    let _value: CreateConnectorRequest = CreateConnectorRequest::new(
+        "<name>",
+        "<description>",
+        "<server>",
+    );
+    built.push("CreateConnectorRequest");
+    let _value: CreateConnectorRequestProtocol = CreateConnectorRequestProtocol::default();
+    built.push("CreateConnectorRequestProtocol");
+    let _value: CreateDatasetRecordRequest = CreateDatasetRecordRequest::new(std::collections::BTreeMap::new());
+    built.push("CreateDatasetRecordRequest");
+    let _value: CreateDatasetRequest = CreateDatasetRequest::new(
+        "<name>",
+        "<description>",
+    );
+    built.push("CreateDatasetRequest");
+    let _value: CreateDeploymentRequest = CreateDeploymentRequest::new(
+        "<name>",
+        DeploymentWorkerSpecInput::new("<github_url>"),
+    );
+    built.push("CreateDeploymentRequest");
+    let _value: CreateIngestionPipelineConfigurationRequest = CreateIngestionPipelineConfigurationRequest::new("<name>");
+    built.push("CreateIngestionPipelineConfigurationRequest");
+    let _value: CreateJudgeRequest = CreateJudgeRequest::new(
+        "<name>",
+        "<description>",
+        "<model_name>",
+        JudgeOutput2::Classification(JudgeClassificationOutput::new(vec![
+            JudgeClassificationOutputOption::new("<value>", "<description>"),
+        ])),
+        "<instructions>",
+        vec!["<tools>".to_string()],
+    );
+    built.push("CreateJudgeRequest");
+    let _value: CreateLibraryRequest = CreateLibraryRequest::new("<name>");
+    built.push("CreateLibraryRequest");
+    let _value: CreateLibraryRequestOwnerType = CreateLibraryRequestOwnerType::User;
+    built.push("CreateLibraryRequestOwnerType");
+    let _value: CreatePromptRequest = CreatePromptRequest::new(
+        "<name>",
+        PromptDefinition::new("<content>"),
+    );
+    built.push("CreatePromptRequest");
+    let _value: CreateSkillRequest = CreateSkillRequest::new(
+        "<name>",
+        SkillDefinition::default(),
+    );
+    built.push("CreateSkillRequest");
+    let _value: CredentialsCreateOrUpdate = CredentialsCreateOrUpdate::new("<name>");
+    built.push("CredentialsCreateOrUpdate");
+    let _value: CustomConnector = CustomConnector::new("<connector_id>");
+    built.push("CustomConnector");
+    let _value: CustomConnectorAuthorization = CustomConnectorAuthorization::Oauth2Token(OAuth2TokenAuth::new("<value>"));
+    built.push("CustomConnectorAuthorization");
+    let _value: CustomConnectorType = CustomConnectorType::Connector;
+    built.push("CustomConnectorType");
+    let _value: DatasetRecordPayload = std::collections::BTreeMap::new();
+    built.push("DatasetRecordPayload");
+    let _value: DeleteDatasetRecordsRequest = DeleteDatasetRecordsRequest::new(vec![
+        "<dataset_record_ids>".to_string(),
+    ]);
+    built.push("DeleteDatasetRecordsRequest");
+    let _value: DeltaMessage = DeltaMessage::default();
+    built.push("DeltaMessage");
+    let _value: DeploymentResourceConfig = DeploymentResourceConfig::default();
+    built.push("DeploymentResourceConfig");
+    let _value: DeploymentResourceConfigUpdate = DeploymentResourceConfigUpdate::default();
+    built.push("DeploymentResourceConfigUpdate");
+    let _value: DeploymentStatus = DeploymentStatus::Online;
+    built.push("DeploymentStatus");
+    let _value: DeploymentWorkerSpecInput = DeploymentWorkerSpecInput::new("<github_url>");
+    built.push("DeploymentWorkerSpecInput");
+    let _value: DeploymentsListDeploymentsOrderBy = DeploymentsListDeploymentsOrderBy::UpdatedAt;
+    built.push("DeploymentsListDeploymentsOrderBy");
+    let _value: DeploymentsListWorkersWorkerStatus = DeploymentsListWorkersWorkerStatus::Active;
+    built.push("DeploymentsListWorkersWorkerStatus");
+    let _value: DocumentLibraryTool = DocumentLibraryTool::new(vec![
+        "<library_ids>".to_string(),
+    ]);
+    built.push("DocumentLibraryTool");
+    let _value: DocumentLibraryToolType = DocumentLibraryToolType::DocumentLibrary;
+    built.push("DocumentLibraryToolType");
+    let _value: DocumentURLChunk = DocumentURLChunk::new("<document_url>");
+    built.push("DocumentURLChunk");
+    let _value: DocumentURLChunkType = DocumentURLChunkType::default();
+    built.push("DocumentURLChunkType");
+    let _value: DocumentsUploadBody = DocumentsUploadBody::new(mistral_sdk::FilePart::from_bytes(b"data".to_vec(), "data.jsonl"));
+    built.push("DocumentsUploadBody");
+    let _value: EmbeddingDtype = EmbeddingDtype::Float;
+    built.push("EmbeddingDtype");
+    let _value: EmbeddingRequest = EmbeddingRequest::new(
+        "mistral-embed",
+        vec!["Embed this sentence.", "As well as this one."],
+    );
+    built.push("EmbeddingRequest");
+    let _value: EncodedPayloadOptions = EncodedPayloadOptions::Offloaded;
+    built.push("EncodedPayloadOptions");
+    let _value: EncodingFormat = EncodingFormat::Float;
+    built.push("EncodingFormat");
+    let _value: EntityType = EntityType::User;
+    built.push("EntityType");
+    let _value: EventSource = EventSource::Database;
+    built.push("EventSource");
+    let _value: EventsGetStreamEventsScope = EventsGetStreamEventsScope::Activity;
+    built.push("EventsGetStreamEventsScope");
+    let _value: ExtendedOAuthServerMetadata = ExtendedOAuthServerMetadata::new(
+        "<issuer>",
+        "<authorization_endpoint>",
+        "<token_endpoint>",
+    );
+    built.push("ExtendedOAuthServerMetadata");
+    let _value: FIMCompletionRequest = FIMCompletionRequest::new(
+        "codestral-latest",
+        "def",
+    );
+    built.push("FIMCompletionRequest");
+    let _value: FetchFieldOptionCountsRequest = FetchFieldOptionCountsRequest::default();
+    built.push("FetchFieldOptionCountsRequest");
+    let _value: File = mistral_sdk::FilePart::from_bytes(b"data".to_vec(), "data.jsonl");
+    built.push("File");
+    let _value: FileChunk = FileChunk::new("<file_id>");
+    built.push("FileChunk");
+    let _value: FileChunkType = FileChunkType::default();
+    built.push("FileChunkType");
+    let _value: FilePurpose = FilePurpose::FineTune;
+    built.push("FilePurpose");
+    let _value: FilesUploadBody = FilesUploadBody::new(mistral_sdk::FilePart::from_bytes(b"data".to_vec(), "data.jsonl"));
+    built.push("FilesUploadBody");
+    let _value: FilesUploadBodyVisibility = FilesUploadBodyVisibility::Workspace;
+    built.push("FilesUploadBodyVisibility");
+    let _value: FilterCondition = FilterCondition::new(
+        "<field>",
+        BaseFieldDefinitionSupportedOperatorsItem::Lt,
+        serde_json::json!({}),
+    );
+    built.push("FilterCondition");
+    let _value: FilterGroup = FilterGroup::default();
+    built.push("FilterGroup");
+    let _value: FilterGroupAndItem = FilterGroupAndItem::FilterCondition(FilterCondition::new(
+        "<field>",
+        BaseFieldDefinitionSupportedOperatorsItem::Lt,
+        serde_json::json!({}),
+    ));
+    built.push("FilterGroupAndItem");
+    let _value: FilterPayload = FilterPayload::new(FilterGroupAndItem::FilterCondition(FilterCondition::new(
+        "<field>",
+        BaseFieldDefinitionSupportedOperatorsItem::Lt,
+        serde_json::json!({}),
+    )));
+    built.push("FilterPayload");
+    let _value: Function = Function::new("<name>", std::collections::BTreeMap::new());
+    built.push("Function");
+    let _value: FunctionCall = FunctionCall::new("<name>", "<arguments>");
+    built.push("FunctionCall");
+    let _value: FunctionCallArguments = FunctionCallArguments::String("<value>".to_string());
+    built.push("FunctionCallArguments");
+    let _value: FunctionCallEntry = FunctionCallEntry::new(
+        "<tool_call_id>",
+        "<name>",
+        "<arguments>",
+    );
+    built.push("FunctionCallEntry");
+    let _value: FunctionCallEntryArguments = FunctionCallEntryArguments::String("<value>".to_string());
+    built.push("FunctionCallEntryArguments");
+    let _value: FunctionCallEntryObject = FunctionCallEntryObject::default();
+    built.push("FunctionCallEntryObject");
+    let _value: FunctionCallEntryType = FunctionCallEntryType::default();
+    built.push("FunctionCallEntryType");
+    let _value: FunctionCallEvent = FunctionCallEvent::new(
+        "<id>",
+        "<name>",
+        "<tool_call_id>",
+        "<arguments>",
+    );
+    built.push("FunctionCallEvent");
+    let _value: FunctionCallEventType = FunctionCallEventType::default();
+    built.push("FunctionCallEventType");
+    let _value: FunctionName = FunctionName::new("<name>");
+    built.push("FunctionName");
+    let _value: FunctionResultEntry = FunctionResultEntry::new(
+        "<tool_call_id>",
+        "<result>",
+    );
+    built.push("FunctionResultEntry");
+    let _value: FunctionResultEntryObject = FunctionResultEntryObject::default();
+    built.push("FunctionResultEntryObject");
+    let _value: FunctionResultEntryType = FunctionResultEntryType::default();
+    built.push("FunctionResultEntryType");
+    let _value: FunctionTool = FunctionTool::new(Function::new(
+        "<name>",
+        std::collections::BTreeMap::new(),
+    ));
+    built.push("FunctionTool");
+    let _value: FunctionToolType = FunctionToolType::Function;
+    built.push("FunctionToolType");
+    let _value: GlobalHeaderValue = GlobalHeaderValue::new("<value>");
+    built.push("GlobalHeaderValue");
+    let _value: Granularity = Granularity::Auto;
+    built.push("Granularity");
+    let _value: GuardrailConfig = GuardrailConfig::default();
+    built.push("GuardrailConfig");
+    let _value: ImageDetail = ImageDetail::Low;
+    built.push("ImageDetail");
+    let _value: ImageGenerationTool = ImageGenerationTool::default();
+    built.push("ImageGenerationTool");
+    let _value: ImageGenerationToolType = ImageGenerationToolType::ImageGeneration;
+    built.push("ImageGenerationToolType");
+    let _value: ImageURL = ImageURL::new("<url>");
+    built.push("ImageURL");
+    let _value: ImageURLChunk = ImageURLChunk::new("<image_url>");
+    built.push("ImageURLChunk");
+    let _value: ImageURLChunkImageUrl = ImageURLChunkImageUrl::String("<value>".to_string());
+    built.push("ImageURLChunkImageUrl");
+    let _value: ImageURLChunkType = ImageURLChunkType::default();
+    built.push("ImageURLChunkType");
+    let _value: ImportDatasetFromCampaignRequest = ImportDatasetFromCampaignRequest::new("<campaign_id>");
+    built.push("ImportDatasetFromCampaignRequest");
+    let _value: ImportDatasetFromDatasetRequest = ImportDatasetFromDatasetRequest::new(vec![
+        "<dataset_record_ids>".to_string(),
+    ]);
+    built.push("ImportDatasetFromDatasetRequest");
+    let _value: ImportDatasetFromExplorerRequest = ImportDatasetFromExplorerRequest::new(vec![
+        "<completion_event_ids>".to_string(),
+    ]);
+    built.push("ImportDatasetFromExplorerRequest");
+    let _value: ImportDatasetFromFileRequest = ImportDatasetFromFileRequest::new("<file_id>");
+    built.push("ImportDatasetFromFileRequest");
+    let _value: ImportDatasetFromPlaygroundRequest = ImportDatasetFromPlaygroundRequest::new(vec![
+        "<conversation_ids>".to_string(),
+    ]);
+    built.push("ImportDatasetFromPlaygroundRequest");
+    let _value: InboundAuthenticationType = InboundAuthenticationType::Webhook;
+    built.push("InboundAuthenticationType");
+    let _value: InputEntries = vec![
+        ConversationEntry::MessageInput(MessageInputEntry::new(
+            MessageInputEntryRole::Assistant,
+            "<content>",
+        )),
+    ];
+    built.push("InputEntries");
+    let _value: InstructRequest = InstructRequest::new(vec![
+        Message::System(SystemMessage::new("<content>")),
+    ]);
+    built.push("InstructRequest");
+    let _value: InvocationBodyInput = InvocationBodyInput::NetworkEncodedInput(NetworkEncodedInput::new("<b64payload>"));
+    built.push("InvocationBodyInput");
+    let _value: JobsListOrderBy = JobsListOrderBy::Created;
+    built.push("JobsListOrderBy");
+    let _value: JsonSchema = JsonSchema::new(
+        "<name>",
+        std::collections::BTreeMap::new(),
+    );
+    built.push("JsonSchema");
+    let _value: JudgeChatCompletionEventRequest = JudgeChatCompletionEventRequest::new(CreateJudgeRequest::new(
+        "<name>",
+        "<description>",
+        "<model_name>",
+        JudgeOutput2::Classification(JudgeClassificationOutput::new(vec![
+            JudgeClassificationOutputOption::new("<value>", "<description>"),
+        ])),
+        "<instructions>",
+        vec!["<tools>".to_string()],
+    ));
+    built.push("JudgeChatCompletionEventRequest");
+    let _value: JudgeClassificationOutput = JudgeClassificationOutput::new(vec![
+        JudgeClassificationOutputOption::new("<value>", "<description>"),
+    ]);
+    built.push("JudgeClassificationOutput");
+    let _value: JudgeClassificationOutputOption = JudgeClassificationOutputOption::new(
+        "<value>",
+        "<description>",
+    );
+    built.push("JudgeClassificationOutputOption");
+    let _value: JudgeClassificationOutputType = JudgeClassificationOutputType::default();
+    built.push("JudgeClassificationOutputType");
+    let _value: JudgeConversationRequest = JudgeConversationRequest::new(vec![
+        std::collections::BTreeMap::new(),
+    ]);
+    built.push("JudgeConversationRequest");
+    let _value: JudgeDatasetRecordRequest = JudgeDatasetRecordRequest::new(CreateJudgeRequest::new(
+        "<name>",
+        "<description>",
+        "<model_name>",
+        JudgeOutput2::Classification(JudgeClassificationOutput::new(vec![
+            JudgeClassificationOutputOption::new("<value>", "<description>"),
+        ])),
+        "<instructions>",
+        vec!["<tools>".to_string()],
+    ));
+    built.push("JudgeDatasetRecordRequest");
+    let _value: JudgeOutput2 = JudgeOutput2::Classification(JudgeClassificationOutput::new(vec![
+        JudgeClassificationOutputOption::new("<value>", "<description>"),
+    ]));
+    built.push("JudgeOutput2");
+    let _value: JudgeOutputType = JudgeOutputType::Regression;
+    built.push("JudgeOutputType");
+    let _value: JudgeRegressionOutput = JudgeRegressionOutput::new(
+        "<min_description>",
+        "<max_description>",
+    );
+    built.push("JudgeRegressionOutput");
+    let _value: JudgeRegressionOutputType = JudgeRegressionOutputType::default();
+    built.push("JudgeRegressionOutputType");
+    let _value: ListSortDirection = ListSortDirection::ListSortDirectionUnspecified;
+    built.push("ListSortDirection");
+    let _value: ListSortField = ListSortField::ListSortFieldUnspecified;
+    built.push("ListSortField");
+    let _value: LogsRequest = LogsRequest::default();
+    built.push("LogsRequest");
+    let _value: MCPSupportedLanguage = MCPSupportedLanguage::En;
+    built.push("MCPSupportedLanguage");
+    let _value: MemberRoles = MemberRoles::WorkspaceRoleList(vec![WorkspaceRole::A]);
+    built.push("MemberRoles");
+    let _value: MemberWorkspaceInfoRawRole = MemberWorkspaceInfoRawRole::WorkspaceRole(WorkspaceRole::A);
+    built.push("MemberWorkspaceInfoRawRole");
+    let _value: Message = Message::System(SystemMessage::new("<content>"));
+    built.push("Message");
+    let _value: MessageContent = MessageContent::String("<value>".to_string());
+    built.push("MessageContent");
+    let _value: MessageInputContentChunks = vec![
+        MessageInputContentChunksItem::Text(TextChunk::new("<text>")),
+    ];
+    built.push("MessageInputContentChunks");
+    let _value: MessageInputContentChunksItem = MessageInputContentChunksItem::Text(TextChunk::new("<text>"));
+    built.push("MessageInputContentChunksItem");
+    let _value: MessageInputEntry = MessageInputEntry::new(
+        MessageInputEntryRole::Assistant,
+        "<content>",
+    );
+    built.push("MessageInputEntry");
+    let _value: MessageInputEntryContent = MessageInputEntryContent::String("<value>".to_string());
+    built.push("MessageInputEntryContent");
+    let _value: MessageInputEntryObject = MessageInputEntryObject::default();
+    built.push("MessageInputEntryObject");
+    let _value: MessageInputEntryRole = MessageInputEntryRole::Assistant;
+    built.push("MessageInputEntryRole");
+    let _value: MessageInputEntryType = MessageInputEntryType::default();
+    built.push("MessageInputEntryType");
+    let _value: MessageOutputContentChunks = vec![
+        MessageOutputContentChunksItem::Text(TextChunk::new("<text>")),
+    ];
+    built.push("MessageOutputContentChunks");
+    let _value: MessageOutputContentChunksItem = MessageOutputContentChunksItem::Text(TextChunk::new("<text>"));
+    built.push("MessageOutputContentChunksItem");
+    let _value: MessageOutputEntry = MessageOutputEntry::new("<content>");
+    built.push("MessageOutputEntry");
+    let _value: MessageOutputEntryContent = MessageOutputEntryContent::String("<value>".to_string());
+    built.push("MessageOutputEntryContent");
+    let _value: MessageOutputEntryObject = MessageOutputEntryObject::default();
+    built.push("MessageOutputEntryObject");
+    let _value: MessageOutputEntryRole = MessageOutputEntryRole::default();
+    built.push("MessageOutputEntryRole");
+    let _value: MessageOutputEntryType = MessageOutputEntryType::default();
+    built.push("MessageOutputEntryType");
+    let _value: MessageOutputEvent = MessageOutputEvent::new("<id>", "<content>");
+    built.push("MessageOutputEvent");
+    let _value: MessageOutputEventContent = MessageOutputEventContent::String("<value>".to_string());
+    built.push("MessageOutputEventContent");
+    let _value: MessageOutputEventRole = MessageOutputEventRole::default();
+    built.push("MessageOutputEventRole");
+    let _value: MessageOutputEventType = MessageOutputEventType::default();
+    built.push("MessageOutputEventType");
+    let _value: MetadataDict = std::collections::BTreeMap::new();
+    built.push("MetadataDict");
+    let _value: MetricAggregation = MetricAggregation::Count;
+    built.push("MetricAggregation");
+    let _value: MetricDefinition = MetricDefinition::new(
+        "<measure>",
+        MetricAggregation::Count,
+    );
+    built.push("MetricDefinition");
+    let _value: MistralPromptMode = MistralPromptMode::Reasoning;
+    built.push("MistralPromptMode");
+    let _value: ModerationLLMAction = ModerationLLMAction::None;
+    built.push("ModerationLLMAction");
+    let _value: ModerationLLMV1CategoryThresholds = ModerationLLMV1CategoryThresholds::default();
+    built.push("ModerationLLMV1CategoryThresholds");
+    let _value: ModerationLLMV1Config = ModerationLLMV1Config::default();
+    built.push("ModerationLLMV1Config");
+    let _value: ModerationLLMV2CategoryThresholds = ModerationLLMV2CategoryThresholds::default();
+    built.push("ModerationLLMV2CategoryThresholds");
+    let _value: ModerationLLMV2Config = ModerationLLMV2Config::default();
+    built.push("ModerationLLMV2Config");
+    let _value: NetworkEncodedInput = NetworkEncodedInput::new("<b64payload>");
+    built.push("NetworkEncodedInput");
+    let _value: NewUsageLimitIN = NewUsageLimitIN::new(1);
+    built.push("NewUsageLimitIN");
+    let _value: OAuth2Token = OAuth2Token::new("<access_token>");
+    built.push("OAuth2Token");
+    let _value: OAuth2TokenAuth = OAuth2TokenAuth::new("<value>");
+    built.push("OAuth2TokenAuth");
+    let _value: OAuth2TokenAuthType = OAuth2TokenAuthType::Oauth2Token;
+    built.push("OAuth2TokenAuthType");
+    let _value: OAuth2TokenTokenType = OAuth2TokenTokenType::default();
+    built.push("OAuth2TokenTokenType");
+    let _value: OAuthMetadataSource = OAuthMetadataSource::Autodiscovery;
+    built.push("OAuthMetadataSource");
+    let _value: OCRRequest = OCRRequest::new(
+        "<model>",
+        OCRRequestDocument::File(FileChunk::new("<file_id>")),
+    );
+    built.push("OCRRequest");
+    let _value: OCRRequestConfidenceScoresGranularity = OCRRequestConfidenceScoresGranularity::Word;
+    built.push("OCRRequestConfidenceScoresGranularity");
+    let _value: OCRRequestDocument = OCRRequestDocument::File(FileChunk::new("<file_id>"));
+    built.push("OCRRequestDocument");
+    let _value: OCRRequestPages = OCRRequestPages::String("<value>".to_string());
+    built.push("OCRRequestPages");
+    let _value: Oauth2MetadataSecrets = Oauth2MetadataSecrets::default();
+    built.push("Oauth2MetadataSecrets");
+    let _value: OrderByClause = OrderByClause::new("<field>");
+    built.push("OrderByClause");
+    let _value: OrderByClauseDirection = OrderByClauseDirection::Asc;
+    built.push("OrderByClauseDirection");
+    let _value: OrganizationInviteIN = OrganizationInviteIN::new("alice.martin@example.com, bob.smith@example.com");
+    built.push("OrganizationInviteIN");
+    let _value: OrganizationInviteINEmailLanguage = OrganizationInviteINEmailLanguage::En;
+    built.push("OrganizationInviteINEmailLanguage");
+    let _value: OrganizationMemberCreate = OrganizationMemberCreate::new(
+        "alice.martin@example.com",
+        "Alice",
+        "Martin",
+    );
+    built.push("OrganizationMemberCreate");
+    let _value: OrganizationRoleName = OrganizationRoleName::Member;
+    built.push("OrganizationRoleName");
+    let _value: OutboundAuthenticationType = OutboundAuthenticationType::Oauth2;
+    built.push("OutboundAuthenticationType");
+    let _value: OutputContentChunks = OutputContentChunks::Text(TextChunk::new("<text>"));
+    built.push("OutputContentChunks");
+    let _value: PartialScheduleDefinition = PartialScheduleDefinition::default();
+    built.push("PartialScheduleDefinition");
+    let _value: PlanType = PlanType::Api;
+    built.push("PlanType");
+    let _value: Prediction = Prediction::default();
+    built.push("Prediction");
+    let _value: PredictionType = PredictionType::default();
+    built.push("PredictionType");
+    let _value: PromptDefinition = PromptDefinition::new("<content>");
+    built.push("PromptDefinition");
+    let _value: PromptVariable = PromptVariable::default();
+    built.push("PromptVariable");
+    let _value: PromptsCreateVersionBody = PromptsCreateVersionBody::new(PromptDefinition::new("<content>"));
+    built.push("PromptsCreateVersionBody");
+    let _value: PromptsUpdateMetadataBody = PromptsUpdateMetadataBody::default();
+    built.push("PromptsUpdateMetadataBody");
+    let _value: PromptsUpdateVersionMetadataBody = PromptsUpdateVersionMetadataBody::default();
+    built.push("PromptsUpdateVersionMetadataBody");
+    let _value: PublicResourceVisibility = PublicResourceVisibility::SharedOrg;
+    built.push("PublicResourceVisibility");
+    let _value: QueryInvocationBody = QueryInvocationBody::new("<name>");
+    built.push("QueryInvocationBody");
+    let _value: ReasoningEffort = ReasoningEffort::None;
+    built.push("ReasoningEffort");
+    let _value: ReferenceChunk = ReferenceChunk::new(vec![
+        ReferenceChunkReferenceIdsItem::Integer(1),
+    ]);
+    built.push("ReferenceChunk");
+    let _value: ReferenceChunkReferenceIdsItem = ReferenceChunkReferenceIdsItem::Integer(1);
+    built.push("ReferenceChunkReferenceIdsItem");
+    let _value: ReferenceChunkType = ReferenceChunkType::default();
+    built.push("ReferenceChunkType");
+    let _value: RegisterDeploymentRequestDeployment = RegisterDeploymentRequestDeployment::new(
+        "<name>",
+        RegisterDeploymentRequestDeploymentDeployment::Vespa(RegisterDeploymentRequestVespaDeployment::new(
+            "<vespa_version>",
+            vec![
+                RegisterDeploymentRequestVespaIndex::new(
+                    "<name>",
+                    vec![
+                        RegisterDeploymentRequestVespaField::new(
+                            "<name>",
+                            SchemaFieldDataType::Int,
+                            SchemaFieldStorage::InMemory,
+                            SchemaFieldRankingType::Count,
+                            SchemaFieldIndex::Ann,
+                            true,
+                        ),
+                    ],
+                    "<sd>",
+                ),
+            ],
+            "<query_url>",
+        )),
+    );
+    built.push("RegisterDeploymentRequestDeployment");
+    let _value: RegisterDeploymentRequestDeploymentDeployment = RegisterDeploymentRequestDeploymentDeployment::Vespa(RegisterDeploymentRequestVespaDeployment::new(
+        "<vespa_version>",
+        vec![
+            RegisterDeploymentRequestVespaIndex::new(
+                "<name>",
+                vec![
+                    RegisterDeploymentRequestVespaField::new(
+                        "<name>",
+                        SchemaFieldDataType::Int,
+                        SchemaFieldStorage::InMemory,
+                        SchemaFieldRankingType::Count,
+                        SchemaFieldIndex::Ann,
+                        true,
+                    ),
+                ],
+                "<sd>",
+            ),
+        ],
+        "<query_url>",
+    ));
+    built.push("RegisterDeploymentRequestDeploymentDeployment");
+    let _value: RegisterDeploymentRequestVespaDeployment = RegisterDeploymentRequestVespaDeployment::new(
+        "<vespa_version>",
+        vec![
+            RegisterDeploymentRequestVespaIndex::new(
+                "<name>",
+                vec![
+                    RegisterDeploymentRequestVespaField::new(
+                        "<name>",
+                        SchemaFieldDataType::Int,
+                        SchemaFieldStorage::InMemory,
+                        SchemaFieldRankingType::Count,
+                        SchemaFieldIndex::Ann,
+                        true,
+                    ),
+                ],
+                "<sd>",
+            ),
+        ],
+        "<query_url>",
+    );
+    built.push("RegisterDeploymentRequestVespaDeployment");
+    let _value: RegisterDeploymentRequestVespaDeploymentType = RegisterDeploymentRequestVespaDeploymentType::default();
+    built.push("RegisterDeploymentRequestVespaDeploymentType");
+    let _value: RegisterDeploymentRequestVespaField = RegisterDeploymentRequestVespaField::new(
+        "<name>",
+        SchemaFieldDataType::Int,
+        SchemaFieldStorage::InMemory,
+        SchemaFieldRankingType::Count,
+        SchemaFieldIndex::Ann,
+        true,
+    );
+    built.push("RegisterDeploymentRequestVespaField");
+    let _value: RegisterDeploymentRequestVespaIndex = RegisterDeploymentRequestVespaIndex::new(
+        "<name>",
+        vec![
+            RegisterDeploymentRequestVespaField::new(
+                "<name>",
+                SchemaFieldDataType::Int,
+                SchemaFieldStorage::InMemory,
+                SchemaFieldRankingType::Count,
+                SchemaFieldIndex::Ann,
+                true,
+            ),
+        ],
+        "<sd>",
+    );
+    built.push("RegisterDeploymentRequestVespaIndex");
+    let _value: RegistrySharingScope = RegistrySharingScope::SharingScopeUnspecified;
+    built.push("RegistrySharingScope");
+    let _value: RemoveWorkspaceMembersIN = RemoveWorkspaceMembersIN::new(vec![
+        BaseWorkspaceMemberIN::new("<user_uuid>"),
+    ]);
+    built.push("RemoveWorkspaceMembersIN");
+    let _value: RequestHandoffExecution = RequestHandoffExecution::Client;
+    built.push("RequestHandoffExecution");
+    let _value: RequestSource = RequestSource::Api;
+    built.push("RequestSource");
+    let _value: RequestedServiceTier = RequestedServiceTier::Auto;
+    built.push("RequestedServiceTier");
+    let _value: ResetInvocationBody = ResetInvocationBody::new(1);
+    built.push("ResetInvocationBody");
+    let _value: ResponseBase = ResponseBase::default();
+    built.push("ResponseBase");
+    let _value: ResponseDoneEvent = ResponseDoneEvent::new(ConversationUsageInfo::default());
+    built.push("ResponseDoneEvent");
+    let _value: ResponseDoneEventType = ResponseDoneEventType::default();
+    built.push("ResponseDoneEventType");
+    let _value: ResponseErrorEvent = ResponseErrorEvent::new("<message>", 1);
+    built.push("ResponseErrorEvent");
+    let _value: ResponseErrorEventType = ResponseErrorEventType::default();
+    built.push("ResponseErrorEventType");
+    let _value: ResponseFormat = ResponseFormat::default();
+    built.push("ResponseFormat");
+    let _value: ResponseFormats = ResponseFormats::Text;
+    built.push("ResponseFormats");
+    let _value: ResponseStartedEvent = ResponseStartedEvent::new("<conversation_id>");
+    built.push("ResponseStartedEvent");
+    let _value: ResponseStartedEventType = ResponseStartedEventType::default();
+    built.push("ResponseStartedEventType");
+    let _value: RestartConversationRequest = RestartConversationRequest::new("<from_entry_id>");
+    built.push("RestartConversationRequest");
+    let _value: Role = Role::UserRole(UserRole::A);
+    built.push("Role");
+    let _value: RunsListRunsSortBy = RunsListRunsSortBy::StartTime;
+    built.push("RunsListRunsSortBy");
+    let _value: SSETypes = SSETypes::ConversationResponseStarted;
+    built.push("SSETypes");
+    let _value: SampleType = SampleType::Pretrain;
+    built.push("SampleType");
+    let _value: ScheduleCalendar = ScheduleCalendar::default();
+    built.push("ScheduleCalendar");
+    let _value: ScheduleDefinition = ScheduleDefinition::new(serde_json::json!({}));
+    built.push("ScheduleDefinition");
+    let _value: ScheduleInterval = ScheduleInterval::new("<every>");
+    built.push("ScheduleInterval");
+    let _value: ScheduleOverlapPolicy = 1;
+    built.push("ScheduleOverlapPolicy");
+    let _value: SchedulePolicy = SchedulePolicy::default();
+    built.push("SchedulePolicy");
+    let _value: ScheduleRange = ScheduleRange::new(1);
+    built.push("ScheduleRange");
+    let _value: SchedulesGetSchedulesStatus = SchedulesGetSchedulesStatus::Active;
+    built.push("SchedulesGetSchedulesStatus");
+    let _value: SchemaFieldDataType = SchemaFieldDataType::Int;
+    built.push("SchemaFieldDataType");
+    let _value: SchemaFieldIndex = SchemaFieldIndex::Ann;
+    built.push("SchemaFieldIndex");
+    let _value: SchemaFieldRankingType = SchemaFieldRankingType::Count;
+    built.push("SchemaFieldRankingType");
+    let _value: SchemaFieldStorage = SchemaFieldStorage::InMemory;
+    built.push("SchemaFieldStorage");
+    let _value: SearchChatCompletionEventIdsRequest = SearchChatCompletionEventIdsRequest::new(FilterPayload::new(FilterGroupAndItem::FilterCondition(FilterCondition::new(
+        "<field>",
+        BaseFieldDefinitionSupportedOperatorsItem::Lt,
+        serde_json::json!({}),
+    ))));
+    built.push("SearchChatCompletionEventIdsRequest");
+    let _value: SearchChatCompletionEventsRequest = SearchChatCompletionEventsRequest::new(FilterPayload::new(FilterGroupAndItem::FilterCondition(FilterCondition::new(
+        "<field>",
+        BaseFieldDefinitionSupportedOperatorsItem::Lt,
+        serde_json::json!({}),
+    ))));
+    built.push("SearchChatCompletionEventsRequest");
+    let _value: SearchIndexesUpdateDeploymentMetricsBody = SearchIndexesUpdateDeploymentMetricsBody::Online(UpdateMetricsRequestDeploymentMetricsOnline::new(
+        1,
+        vec![UpdateMetricsRequestIndexMetrics::new("<name>", 1)],
+    ));
+    built.push("SearchIndexesUpdateDeploymentMetricsBody");
+    let _value: SetNestedGroupsIn = SetNestedGroupsIn::new(vec![
+        "a1b2c3d4-e5f6-7890-abcd-ef1234567890".to_string(),
+    ]);
+    built.push("SetNestedGroupsIn");
+    let _value: ShareEnum = ShareEnum::Viewer;
+    built.push("ShareEnum");
+    let _value: SharingDelete = SharingDelete::new(
+        "<share_with_uuid>",
+        EntityType::User,
+    );
+    built.push("SharingDelete");
+    let _value: SharingRequest = SharingRequest::new(
+        ShareEnum::Viewer,
+        "<share_with_uuid>",
+        EntityType::User,
+    );
+    built.push("SharingRequest");
+    let _value: SignalInvocationBody = SignalInvocationBody::new("<name>");
+    built.push("SignalInvocationBody");
+    let _value: SignalInvocationBodyInput = SignalInvocationBodyInput::NetworkEncodedInput(NetworkEncodedInput::new("<b64payload>"));
+    built.push("SignalInvocationBodyInput");
+    let _value: SkillAssetContent = SkillAssetContent::new(SkillAssetContentKind::RawContent(SkillAssetContentKindRawContent::new("<rawContent>")));
+    built.push("SkillAssetContent");
+    let _value: SkillAssetContentKind = SkillAssetContentKind::RawContent(SkillAssetContentKindRawContent::new("<rawContent>"));
+    built.push("SkillAssetContentKind");
+    let _value: SkillAssetContentKindRawContent = SkillAssetContentKindRawContent::new("<rawContent>");
+    built.push("SkillAssetContentKindRawContent");
+    let _value: SkillAssetContentKindTextContent = SkillAssetContentKindTextContent::new("<textContent>");
+    built.push("SkillAssetContentKindTextContent");
+    let _value: SkillDefinition = SkillDefinition::default();
+    built.push("SkillDefinition");
+    let _value: SkillsCreateVersionBody = SkillsCreateVersionBody::new(SkillDefinition::default());
+    built.push("SkillsCreateVersionBody");
+    let _value: SkillsUpdateMetadataBody = SkillsUpdateMetadataBody::default();
+    built.push("SkillsUpdateMetadataBody");
+    let _value: SkillsUpdateVersionMetadataBody = SkillsUpdateVersionMetadataBody::default();
+    built.push("SkillsUpdateVersionMetadataBody");
+    let _value: Source = Source::Upload;
+    built.push("Source");
+    let _value: SpanEvaluationsRequest = SpanEvaluationsRequest::default();
+    built.push("SpanEvaluationsRequest");
+    let _value: SpansRequest = SpansRequest::default();
+    built.push("SpansRequest");
+    let _value: SpeechOutputFormat = SpeechOutputFormat::Pcm;
+    built.push("SpeechOutputFormat");
+    let _value: SpeechRequest = SpeechRequest::new("<input>");
+    built.push("SpeechRequest");
+    let _value: SpeechRequestRefAudio = SpeechRequestRefAudio::String("<value>".to_string());
+    built.push("SpeechRequestRefAudio");
+    let _value: SpeechStreamEventTypes = SpeechStreamEventTypes::SpeechAudioDelta;
+    built.push("SpeechStreamEventTypes");
+    let _value: StaticOrganizationRoles = StaticOrganizationRoles::V0d48f530095c43fe8aea6673bcacabe6;
+    built.push("StaticOrganizationRoles");
+    let _value: StaticWorkspaceRoles = StaticWorkspaceRoles::D7ea77c5926041d0Ab2652b5add3ee56;
+    built.push("StaticWorkspaceRoles");
+    let _value: Stop = Stop::String("<value>".to_string());
+    built.push("Stop");
+    let _value: SubscriptionType = SubscriptionType::Chat;
+    built.push("SubscriptionType");
+    let _value: SystemMessage = SystemMessage::new("<content>");
+    built.push("SystemMessage");
+    let _value: SystemMessageContent = SystemMessageContent::String("<value>".to_string());
+    built.push("SystemMessageContent");
+    let _value: SystemMessageContentChunks = SystemMessageContentChunks::Text(TextChunk::new("<text>"));
+    built.push("SystemMessageContentChunks");
+    let _value: SystemMessageRole = SystemMessageRole::default();
+    built.push("SystemMessageRole");
+    let _value: TableFormat = TableFormat::Markdown;
+    built.push("TableFormat");
+    let _value: TargetType = TargetType::User;
+    built.push("TargetType");
+    let _value: TextChunk = TextChunk::new("<text>");
+    built.push("TextChunk");
+    let _value: TextChunkType = TextChunkType::default();
+    built.push("TextChunkType");
+    let _value: TextInput = TextInput::String("<value>".to_string());
+    built.push("TextInput");
+    let _value: ThinkChunk = ThinkChunk::new(vec![
+        ThinkChunkThinkingItem::Text(TextChunk::new("<text>")),
+    ]);
+    built.push("ThinkChunk");
+    let _value: ThinkChunkThinkingItem = ThinkChunkThinkingItem::Text(TextChunk::new("<text>"));
+    built.push("ThinkChunkThinkingItem");
+    let _value: ThinkChunkType = ThinkChunkType::default();
+    built.push("ThinkChunkType");
+    let _value: TimeDimension = TimeDimension::default();
+    built.push("TimeDimension");
+    let _value: TimestampGranularity = TimestampGranularity::Segment;
+    built.push("TimestampGranularity");
+    let _value: Tool = Tool::new(Function::new(
+        "<name>",
+        std::collections::BTreeMap::new(),
+    ));
+    built.push("Tool");
+    let _value: ToolCall = ToolCall::new(FunctionCall::new("<name>", "<arguments>"));
+    built.push("ToolCall");
+    let _value: ToolCallConfirmation = ToolCallConfirmation::new(
+        "<tool_call_id>",
+        ToolCallConfirmationConfirmation::Allow,
+    );
+    built.push("ToolCallConfirmation");
+    let _value: ToolCallConfirmationConfirmation = ToolCallConfirmationConfirmation::Allow;
+    built.push("ToolCallConfirmationConfirmation");
+    let _value: ToolChoice = ToolChoice::new(FunctionName::new("<name>"));
+    built.push("ToolChoice");
+    let _value: ToolChoiceEnum = ToolChoiceEnum::Auto;
+    built.push("ToolChoiceEnum");
+    let _value: ToolConfiguration = ToolConfiguration::default();
+    built.push("ToolConfiguration");
+    let _value: ToolExecutionDeltaEvent = ToolExecutionDeltaEvent::new(
+        "<id>",
+        ToolName::BuiltInConnectors(BuiltInConnectors::WebSearch),
+        "<arguments>",
+    );
+    built.push("ToolExecutionDeltaEvent");
+    let _value: ToolExecutionDeltaEventType = ToolExecutionDeltaEventType::default();
+    built.push("ToolExecutionDeltaEventType");
+    let _value: ToolExecutionDoneEvent = ToolExecutionDoneEvent::new(
+        "<id>",
+        ToolName::BuiltInConnectors(BuiltInConnectors::WebSearch),
+    );
+    built.push("ToolExecutionDoneEvent");
+    let _value: ToolExecutionDoneEventType = ToolExecutionDoneEventType::default();
+    built.push("ToolExecutionDoneEventType");
+    let _value: ToolExecutionEntry = ToolExecutionEntry::new(
+        ToolName::BuiltInConnectors(BuiltInConnectors::WebSearch),
+        "<arguments>",
+    );
+    built.push("ToolExecutionEntry");
+    let _value: ToolExecutionEntryObject = ToolExecutionEntryObject::default();
+    built.push("ToolExecutionEntryObject");
+    let _value: ToolExecutionEntryType = ToolExecutionEntryType::default();
+    built.push("ToolExecutionEntryType");
+    let _value: ToolExecutionInfo = std::collections::BTreeMap::new();
+    built.push("ToolExecutionInfo");
+    let _value: ToolExecutionStartedEvent = ToolExecutionStartedEvent::new(
+        "<id>",
+        ToolName::BuiltInConnectors(BuiltInConnectors::WebSearch),
+        "<arguments>",
+    );
+    built.push("ToolExecutionStartedEvent");
+    let _value: ToolExecutionStartedEventType = ToolExecutionStartedEventType::default();
+    built.push("ToolExecutionStartedEventType");
+    let _value: ToolFileChunk = ToolFileChunk::new(
+        ToolName::BuiltInConnectors(BuiltInConnectors::WebSearch),
+        "<file_id>",
+    );
+    built.push("ToolFileChunk");
+    let _value: ToolFileChunkType = ToolFileChunkType::default();
+    built.push("ToolFileChunkType");
+    let _value: ToolMessage = ToolMessage::new("<content>");
+    built.push("ToolMessage");
+    let _value: ToolMessageRole = ToolMessageRole::default();
+    built.push("ToolMessageRole");
+    let _value: ToolName = ToolName::BuiltInConnectors(BuiltInConnectors::WebSearch);
+    built.push("ToolName");
+    let _value: ToolReferenceChunk = ToolReferenceChunk::new(
+        ToolName::BuiltInConnectors(BuiltInConnectors::WebSearch),
+        "<title>",
+    );
+    built.push("ToolReferenceChunk");
+    let _value: ToolReferenceChunkType = ToolReferenceChunkType::default();
+    built.push("ToolReferenceChunkType");
+    let _value: ToolTypes = ToolTypes::Function;
+    built.push("ToolTypes");
+    let _value: TracesRequest = TracesRequest::default();
+    built.push("TracesRequest");
+    let _value: TranscriptionSegmentChunk = TranscriptionSegmentChunk::new(
+        "<text>",
+        0.5,
+        0.5,
+    );
+    built.push("TranscriptionSegmentChunk");
+    let _value: TranscriptionSegmentChunkType = TranscriptionSegmentChunkType::default();
+    built.push("TranscriptionSegmentChunkType");
+    let _value: TranscriptionStreamDone = TranscriptionStreamDone::new(
+        "<model>",
+        "<text>",
+        "<language>",
+        UsageInfo::new(1, 1, 1),
+    );
+    built.push("TranscriptionStreamDone");
+    let _value: TranscriptionStreamDoneType = TranscriptionStreamDoneType::default();
+    built.push("TranscriptionStreamDoneType");
+    let _value: TranscriptionStreamEvent = TranscriptionStreamEvent::TranscriptionTextDelta(TranscriptionStreamTextDelta::new("<text>"));
+    built.push("TranscriptionStreamEvent");
+    let _value: TranscriptionStreamEventTypes = TranscriptionStreamEventTypes::TranscriptionLanguage;
+    built.push("TranscriptionStreamEventTypes");
+    let _value: TranscriptionStreamEvents = TranscriptionStreamEvents::new(
+        TranscriptionStreamEventTypes::TranscriptionLanguage,
+        TranscriptionStreamEvent::TranscriptionTextDelta(TranscriptionStreamTextDelta::new("<text>")),
+    );
+    built.push("TranscriptionStreamEvents");
+    let _value: TranscriptionStreamLanguage = TranscriptionStreamLanguage::new("<audio_language>");
+    built.push("TranscriptionStreamLanguage");
+    let _value: TranscriptionStreamLanguageType = TranscriptionStreamLanguageType::default();
+    built.push("TranscriptionStreamLanguageType");
+    let _value: TranscriptionStreamSegmentDelta = TranscriptionStreamSegmentDelta::new(
+        "<text>",
+        0.5,
+        0.5,
+    );
+    built.push("TranscriptionStreamSegmentDelta");
+    let _value: TranscriptionStreamSegmentDeltaType = TranscriptionStreamSegmentDeltaType::default();
+    built.push("TranscriptionStreamSegmentDeltaType");
+    let _value: TranscriptionStreamTextDelta = TranscriptionStreamTextDelta::new("<text>");
+    built.push("TranscriptionStreamTextDelta");
+    let _value: TranscriptionStreamTextDeltaType = TranscriptionStreamTextDeltaType::default();
+    built.push("TranscriptionStreamTextDeltaType");
+    let _value: UpdateAgentRequest = UpdateAgentRequest::default();
+    built.push("UpdateAgentRequest");
+    let _value: UpdateConnectorRequest = UpdateConnectorRequest::default();
+    built.push("UpdateConnectorRequest");
+    let _value: UpdateConnectorRequestProtocol = UpdateConnectorRequestProtocol::default();
+    built.push("UpdateConnectorRequestProtocol");
+    let _value: UpdateDatasetRecordPayloadRequest = UpdateDatasetRecordPayloadRequest::new(std::collections::BTreeMap::new());
+    built.push("UpdateDatasetRecordPayloadRequest");
+    let _value: UpdateDatasetRecordPropertiesRequest = UpdateDatasetRecordPropertiesRequest::new(std::collections::BTreeMap::new());
+    built.push("UpdateDatasetRecordPropertiesRequest");
+    let _value: UpdateDatasetRequest = UpdateDatasetRequest::default();
+    built.push("UpdateDatasetRequest");
+    let _value: UpdateDeploymentRequest = UpdateDeploymentRequest::default();
+    built.push("UpdateDeploymentRequest");
+    let _value: UpdateDocumentRequest = UpdateDocumentRequest::default();
+    built.push("UpdateDocumentRequest");
+    let _value: UpdateDocumentRequestAttributesValue = UpdateDocumentRequestAttributesValue::Bool(true);
+    built.push("UpdateDocumentRequestAttributesValue");
+    let _value: UpdateGroupWorkspaceAssignmentIn = UpdateGroupWorkspaceAssignmentIn::default();
+    built.push("UpdateGroupWorkspaceAssignmentIn");
+    let _value: UpdateInvocationBody = UpdateInvocationBody::new("<name>");
+    built.push("UpdateInvocationBody");
+    let _value: UpdateJudgeRequest = UpdateJudgeRequest::new(
+        "<name>",
+        "<description>",
+        "<model_name>",
+        JudgeOutput2::Classification(JudgeClassificationOutput::new(vec![
+            JudgeClassificationOutputOption::new("<value>", "<description>"),
+        ])),
+        "<instructions>",
+        vec!["<tools>".to_string()],
+    );
+    built.push("UpdateJudgeRequest");
+    let _value: UpdateLibraryRequest = UpdateLibraryRequest::default();
+    built.push("UpdateLibraryRequest");
+    let _value: UpdateMetricsRequestDeploymentMetricsOffline = UpdateMetricsRequestDeploymentMetricsOffline::default();
+    built.push("UpdateMetricsRequestDeploymentMetricsOffline");
+    let _value: UpdateMetricsRequestDeploymentMetricsOfflineStatus = UpdateMetricsRequestDeploymentMetricsOfflineStatus::default();
+    built.push("UpdateMetricsRequestDeploymentMetricsOfflineStatus");
+    let _value: UpdateMetricsRequestDeploymentMetricsOnline = UpdateMetricsRequestDeploymentMetricsOnline::new(
+        1,
+        vec![UpdateMetricsRequestIndexMetrics::new("<name>", 1)],
+    );
+    built.push("UpdateMetricsRequestDeploymentMetricsOnline");
+    let _value: UpdateMetricsRequestDeploymentMetricsOnlineStatus = UpdateMetricsRequestDeploymentMetricsOnlineStatus::default();
+    built.push("UpdateMetricsRequestDeploymentMetricsOnlineStatus");
+    let _value: UpdateMetricsRequestIndexMetrics = UpdateMetricsRequestIndexMetrics::new(
+        "<name>",
+        1,
+    );
+    built.push("UpdateMetricsRequestIndexMetrics");
+    let _value: UpdateModelRequest = UpdateModelRequest::default();
+    built.push("UpdateModelRequest");
+    let _value: UpdateRunInfo = UpdateRunInfo::new("<execution_time>", 1);
+    built.push("UpdateRunInfo");
+    let _value: UpdateUserGroupOrganizationRoleIn = UpdateUserGroupOrganizationRoleIn::new(Role::UserRole(UserRole::A));
+    built.push("UpdateUserGroupOrganizationRoleIn");
+    let _value: UpdateWorkspaceIN = UpdateWorkspaceIN::default();
+    built.push("UpdateWorkspaceIN");
+    let _value: UsageInfo = UsageInfo::new(1, 1, 1);
+    built.push("UsageInfo");
+    let _value: UserGroupTargetType = UserGroupTargetType::W;
+    built.push("UserGroupTargetType");
+    let _value: UserMessage = UserMessage::new("<content>");
+    built.push("UserMessage");
+    let _value: UserMessageRole = UserMessageRole::default();
+    built.push("UserMessageRole");
+    let _value: UserRole = UserRole::A;
+    built.push("UserRole");
+    let _value: VibeWorkAnalyticsByTimeGranularity = VibeWorkAnalyticsByTimeGranularity::Hour;
+    built.push("VibeWorkAnalyticsByTimeGranularity");
+    let _value: VoiceCreateRequest = VoiceCreateRequest::new("<name>", "<sample_audio>");
+    built.push("VoiceCreateRequest");
+    let _value: VoiceUpdateRequest = VoiceUpdateRequest::default();
+    built.push("VoiceUpdateRequest");
+    let _value: VoicesListType = VoicesListType::All;
+    built.push("VoicesListType");
+    let _value: WebSearchPremiumTool = WebSearchPremiumTool::default();
+    built.push("WebSearchPremiumTool");
+    let _value: WebSearchPremiumToolType = WebSearchPremiumToolType::WebSearchPremium;
+    built.push("WebSearchPremiumToolType");
+    let _value: WebSearchTool = WebSearchTool::default();
+    built.push("WebSearchTool");
+    let _value: WebSearchToolType = WebSearchToolType::WebSearch;
+    built.push("WebSearchToolType");
+    let _value: WorkflowBulkArchiveRequest = WorkflowBulkArchiveRequest::new(vec![
+        "<workflow_ids>".to_string(),
+    ]);
+    built.push("WorkflowBulkArchiveRequest");
+    let _value: WorkflowBulkUnarchiveRequest = WorkflowBulkUnarchiveRequest::new(vec![
+        "<workflow_ids>".to_string(),
+    ]);
+    built.push("WorkflowBulkUnarchiveRequest");
+    let _value: WorkflowEventType = WorkflowEventType::WorkflowExecutionStarted;
+    built.push("WorkflowEventType");
+    let _value: WorkflowExecutionRequest = WorkflowExecutionRequest::default();
+    built.push("WorkflowExecutionRequest");
+    let _value: WorkflowExecutionRequestInput = WorkflowExecutionRequestInput::ValueMap(std::collections::BTreeMap::new());
+    built.push("WorkflowExecutionRequestInput");
+    let _value: WorkflowExecutionStatus = WorkflowExecutionStatus::Running;
+    built.push("WorkflowExecutionStatus");
+    let _value: WorkflowSchedulePauseRequest = WorkflowSchedulePauseRequest::default();
+    built.push("WorkflowSchedulePauseRequest");
+    let _value: WorkflowScheduleRequest = WorkflowScheduleRequest::new(ScheduleDefinition::new(serde_json::json!({})));
+    built.push("WorkflowScheduleRequest");
+    let _value: WorkflowScheduleTriggerRequest = WorkflowScheduleTriggerRequest::default();
+    built.push("WorkflowScheduleTriggerRequest");
+    let _value: WorkflowScheduleUpdateRequest = WorkflowScheduleUpdateRequest::new(PartialScheduleDefinition::default());
+    built.push("WorkflowScheduleUpdateRequest");
+    let _value: WorkflowStatusFilter = WorkflowStatusFilter::WorkflowExecutionStatus(WorkflowExecutionStatus::Running);
+    built.push("WorkflowStatusFilter");
+    let _value: WorkflowUpdateRequest = WorkflowUpdateRequest::default();
+    built.push("WorkflowUpdateRequest");
+    let _value: WorkflowsGetWorkflowsSortBy = WorkflowsGetWorkflowsSortBy::default();
+    built.push("WorkflowsGetWorkflowsSortBy");
+    let _value: WorkflowsWorkerSpecUpdate = WorkflowsWorkerSpecUpdate::default();
+    built.push("WorkflowsWorkerSpecUpdate");
+    let _value: WorkspaceMemberIN = WorkspaceMemberIN::default();
+    built.push("WorkspaceMemberIN");
+    let _value: WorkspaceMemberSingleIN = WorkspaceMemberSingleIN::new("<user_uuid>");
+    built.push("WorkspaceMemberSingleIN");
+    let _value: WorkspaceRole = WorkspaceRole::A;
+    built.push("WorkspaceRole");
+    let _value: WorkspaceRoleName = WorkspaceRoleName::Billing;
+    built.push("WorkspaceRoleName");
+    built
+}
+
+/// How many types the SDK sends.
+#[allow(dead_code)]
+pub const SENT_TYPES: usize = 434;
