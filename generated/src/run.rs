@@ -1276,7 +1276,7 @@ mod completions {
         /// The text of the last assistant message (its string content, or its text chunks).
         pub fn output_text(&self) -> Option<String> {
             self.new_messages().iter().rev().find_map(|m| match m {
-                Message::Assistant(a) => Some(content_text(a.content.as_option())),
+                Message::Assistant(a) => Some(a.content.as_option().map(MessageContent::text).unwrap_or_default()),
                 _ => None,
             })
         }
@@ -1327,17 +1327,6 @@ mod completions {
         pub rounds: usize,
         /// The function names the run's tools declare.
         pub declared: Vec<String>,
-    }
-
-    fn content_text(content: Option<&MessageContent>) -> String {
-        match content {
-            Some(MessageContent::String(s)) => s.clone(),
-            Some(other) => serde_json::to_value(other)
-                .ok()
-                .and_then(|v| v.as_array().map(|chunks| chunks.iter().filter_map(|c| c.get("text")?.as_str()).collect::<String>()))
-                .unwrap_or_default(),
-            None => String::new(),
-        }
     }
 
     /// The tool message that answers `id` (a function named `name`) with `text`.

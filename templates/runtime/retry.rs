@@ -87,12 +87,21 @@ impl RetryPolicy {
     }
 }
 
-/// A number in [0, 1) from the standard library's randomly seeded hasher (no `rand` dependency).
+/// A number in [0, 1).
 fn random_unit() -> f64 {
+    (random_u64() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// A random 64-bit number from the standard library's randomly keyed hasher over a counter and
+/// the time (no `rand` dependency): for jitter and trace ids, which need to differ, not to be
+/// secret.
+pub(crate) fn random_u64() -> u64 {
     use std::hash::{BuildHasher, Hasher};
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
     h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0));
-    (h.finish() >> 11) as f64 / (1u64 << 53) as f64
+    h.finish()
 }
 
 /// Parses `Retry-After`: delay-seconds or an HTTP date.

@@ -450,6 +450,7 @@ async fn execute_inner(
 /// A sampled `traceparent` on a request that must have one: a header the caller set is kept;
 /// one a middleware added is kept when sampled; otherwise a new trace, sampled.
 fn sampled_traceparent(request: &mut reqwest::Request, opts: &RequestOptions) {
+    use super::retry::random_u64;
     if opts.headers.iter().any(|(name, _)| name == "traceparent") {
         return;
     }
@@ -457,21 +458,11 @@ fn sampled_traceparent(request: &mut reqwest::Request, opts: &RequestOptions) {
     if current.is_some_and(|v| v.ends_with("-01")) {
         return;
     }
-    let value = format!("00-{:016x}{:016x}-{:016x}-01", random_u64(), random_u64(), random_u64());
+    // Trace and span ids must not be all zeros.
+    let value = format!("00-{:016x}{:016x}-{:016x}-01", random_u64(), random_u64() | 1, random_u64() | 1);
     if let Ok(v) = HeaderValue::from_str(&value) {
         request.headers_mut().insert("traceparent", v);
     }
-}
-
-/// A random 64-bit number (trace and span ids need to be unique, not secret): std's randomly
-/// keyed hasher over a counter and the time.
-fn random_u64() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
-    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0));
-    h.finish().max(1)
 }
 
 async fn api_error(op: &'static Operation, resp: reqwest::Response, limit: usize) -> Error {
