@@ -330,19 +330,29 @@ fn render_case(ir: &Ir, op: &Operation) -> Expr {
         }
     };
     let response = match response {
-        Some(r) => quote!(Some(#r)),
+        Some(r) => {
+            let r = syntax::text(&r);
+            quote!(Some(#r))
+        }
         None => quote!(None),
     };
     let body_json = match body_json {
-        Some(b) => quote!(Some(#b)),
+        Some(b) => {
+            let b = syntax::text(&b);
+            quote!(Some(#b))
+        }
         None => quote!(None),
     };
     let multipart = match multipart {
         Some(names) => quote!(Some(&[#(#names),*])),
         None => quote!(None),
     };
-    let query = query.iter().map(|(k, v)| quote!((#k, #v)));
-    let headers = headers.iter().map(|(k, v)| quote!((#k, #v)));
+    let pair = |(k, v): &(String, String)| {
+        let (k, v) = (syntax::text(k), syntax::text(v));
+        quote!((#k, #v))
+    };
+    let query = query.iter().map(pair);
+    let headers = headers.iter().map(pair);
     let mut chain = syntax::expr_path("c");
     for g in &op.group {
         chain = syntax::method_call(chain, crate::names::field_name(g).as_str(), Vec::new());

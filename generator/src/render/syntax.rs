@@ -89,8 +89,55 @@ pub fn attr_str(name: &str, value: &str) -> Attribute {
     outer(Meta::NameValue(MetaNameValue {
         path: path(name),
         eq_token: Default::default(),
-        value: Expr::Lit(ExprLit { attrs: Vec::new(), lit: Lit::Str(LitStr::new(value, span())) }),
+        value: Expr::Lit(ExprLit { attrs: Vec::new(), lit: Lit::Str(if name == "doc" { hidden_str(value) } else { str_of(text(value)) }) }),
     }))
+}
+
+/// A string literal for text the formatter reads back rather than prints (doc attributes
+/// become `///` lines): raw (`r"…"`, `r#"…"#`), since `LitStr::new` escapes each character
+/// through `char::escape_debug`, the largest single cost of rendering the crate's docs.
+fn hidden_str(s: &str) -> LitStr {
+    raw(s).map(str_of).unwrap_or_else(|| LitStr::new(s, span()))
+}
+
+/// The `LitStr` of a string literal token.
+fn str_of(l: proc_macro2::Literal) -> LitStr {
+    match Lit::new(l) {
+        Lit::Str(s) => s,
+        other => unreachable!("a string literal, not {}", quote::ToTokens::to_token_stream(&other)),
+    }
+}
+
+/// `r"…"` with as few `#` as keep it closed, or `None` for text a raw string cannot hold (a
+/// carriage return).
+fn raw(s: &str) -> Option<proc_macro2::Literal> {
+    if s.contains('\r') {
+        return None;
+    }
+    // One more `#` than the longest run of them after a quote, none without a quote.
+    let bytes = s.as_bytes();
+    let mut hashes = 0;
+    for (i, _) in bytes.iter().enumerate().filter(|(_, b)| **b == b'"') {
+        let run = bytes[i + 1..].iter().take_while(|b| **b == b'#').count();
+        hashes = hashes.max(run + 1);
+    }
+    let fence = "#".repeat(hashes);
+    format!("r{fence}\"{s}\"{fence}").parse().ok()
+}
+
+/// A string literal printed in the generated code: `"text"` when the text needs no escape,
+/// raw when it holds quotes or backslashes (JSON reads better as `r#"{"a":"b"}"#`), escaped
+/// as `LitStr::new` does otherwise (control characters, and characters outside ASCII, which
+/// `escape_debug` may escape).
+pub fn text(s: &str) -> proc_macro2::Literal {
+    let plain = s.bytes().all(|b| (0x20..0x7f).contains(&b));
+    if plain && !s.contains(['"', '\\']) {
+        return format!("\"{s}\"").parse().expect("a plain string literal");
+    }
+    match plain.then(|| raw(s)).flatten() {
+        Some(l) => l,
+        None => proc_macro2::Literal::string(s),
+    }
 }
 
 /// `pub`.
@@ -381,7 +428,7 @@ pub fn reference(e: Expr) -> Expr {
 
 /// `"text"`.
 pub fn lit_str(s: &str) -> Expr {
-    Expr::Lit(ExprLit { attrs: Vec::new(), lit: Lit::Str(LitStr::new(s, span())) })
+    Expr::Lit(ExprLit { attrs: Vec::new(), lit: Lit::Str(str_of(text(s))) })
 }
 
 /// `expr?`.
@@ -504,4 +551,24 @@ pub fn call_turbofish(func: &str, ty: Type, args: Vec<Expr>) -> Expr {
 /// `fn name() -> output { stmts }` (private, no parameters).
 pub fn fn_item(attrs: Vec<Attribute>, name: Ident, output: Type, stmts: Vec<syn::Stmt>) -> Item {
     Item::Fn(syn::ItemFn { attrs, vis: Visibility::Inherited, sig: signature(name, Vec::new(), output), block: Box::new(block(stmts)) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every way a literal is written reads back as the text it was made from, and plain text
+    /// keeps its plain spelling.
+    #[test]
+    fn literals_read_back_as_their_text() {
+        let cases = ["plain", "", r#"{"a":"b"}"#, "a\"#b\"##c", "back\\slash", "line\nbreak", "tab\tand\r", "caf\u{e9} \u{301}", "\u{0}7"];
+        for s in cases {
+            assert_eq!(str_of(text(s)).value(), s, "text({s:?})");
+            assert_eq!(hidden_str(s).value(), s, "hidden_str({s:?})");
+        }
+        assert_eq!(text("plain").to_string(), "\"plain\"");
+        assert_eq!(text(r#"{"a":1}"#).to_string(), r##"r#"{"a":1}"#"##);
+        assert_eq!(text("a\"#b\"##c").to_string(), "r###\"a\"#b\"##c\"###");
+        assert_eq!(text("line\nbreak").to_string(), "\"line\\nbreak\"");
+    }
 }

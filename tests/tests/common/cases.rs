@@ -270,7 +270,7 @@ fn prompts_list() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"data\":[{\"id\":\"sample-text\",\"name\":\"sample-text\",\"definition\":{\"content\":\"sample-text\",\"variables\":[{}]},\"version\":7,\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"],\"sharingScope\":\"sharing_scope_unspecified\",\"createdAt\":\"sample-text\",\"updatedAt\":\"sample-text\",\"latestVersion\":7,\"title\":\"sample-text\",\"description\":\"sample-text\"}],\"nextPageToken\":\"sample-text\"}"),
+            response: Some(r#"{"data":[{"id":"sample-text","name":"sample-text","definition":{"content":"sample-text","variables":[{}]},"version":7,"notes":"sample-text","aliases":["sample-text"],"sharingScope":"sharing_scope_unspecified","createdAt":"sample-text","updatedAt":"sample-text","latestVersion":7,"title":"sample-text","description":"sample-text"}],"nextPageToken":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -279,15 +279,15 @@ fn prompts_list() -> Case {
                 .prompts()
                 .list()
                 .page_size(j::<i32>("7"))
-                .page_token(j::<String>("\"sample-text\""))
-                .alias(j::<String>("\"sample-text\""))
-                .fields(j::<Vec<String>>("[\"sample-text\"]"))
-                .sort_field(j::<ListSortField>("\"list_sort_field_unspecified\""))
+                .page_token(j::<String>(r#""sample-text""#))
+                .alias(j::<String>(r#""sample-text""#))
+                .fields(j::<Vec<String>>(r#"["sample-text"]"#))
+                .sort_field(j::<ListSortField>(r#""list_sort_field_unspecified""#))
                 .sort_direction(
-                    j::<ListSortDirection>("\"list_sort_direction_unspecified\""),
+                    j::<ListSortDirection>(r#""list_sort_direction_unspecified""#),
                 )
-                .sort_by(j::<String>("\"sample-text\""))
-                .sort_direction_2(j::<String>("\"sample-text\""))
+                .sort_by(j::<String>(r#""sample-text""#))
+                .sort_direction_2(j::<String>(r#""sample-text""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -306,10 +306,10 @@ fn prompts_create() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"name\":\"sample-text\",\"definition\":{\"content\":\"sample-text\",\"variables\":[{\"name\":\"sample-text\"}]},\"title\":\"sample-text\",\"description\":\"sample-text\",\"notes\":\"sample-text\",\"sharingScope\":\"sharing_scope_unspecified\",\"aliases\":[\"sample-text\"]}"),
+            body: Some(r#"{"name":"sample-text","definition":{"content":"sample-text","variables":[{"name":"sample-text"}]},"title":"sample-text","description":"sample-text","notes":"sample-text","sharingScope":"sharing_scope_unspecified","aliases":["sample-text"]}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"id\":\"sample-text\",\"name\":\"sample-text\",\"definition\":{\"content\":\"sample-text\",\"variables\":[{\"name\":\"sample-text\"}]},\"version\":7,\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"],\"sharingScope\":\"sharing_scope_unspecified\",\"createdAt\":\"sample-text\",\"updatedAt\":\"sample-text\",\"latestVersion\":7,\"title\":\"sample-text\",\"description\":\"sample-text\"}"),
+            response: Some(r#"{"id":"sample-text","name":"sample-text","definition":{"content":"sample-text","variables":[{"name":"sample-text"}]},"version":7,"notes":"sample-text","aliases":["sample-text"],"sharingScope":"sharing_scope_unspecified","createdAt":"sample-text","updatedAt":"sample-text","latestVersion":7,"title":"sample-text","description":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -320,7 +320,7 @@ fn prompts_create() -> Case {
                     j::<
                         CreatePromptRequest,
                     >(
-                        "{\"name\":\"sample-text\",\"definition\":{\"content\":\"sample-text\",\"variables\":[{\"name\":\"sample-text\"}]},\"title\":\"sample-text\",\"description\":\"sample-text\",\"notes\":\"sample-text\",\"sharingScope\":\"sharing_scope_unspecified\",\"aliases\":[\"sample-text\"]}",
+                        r#"{"name":"sample-text","definition":{"content":"sample-text","variables":[{"name":"sample-text"}]},"title":"sample-text","description":"sample-text","notes":"sample-text","sharingScope":"sharing_scope_unspecified","aliases":["sample-text"]}"#,
                     ),
                 )
                 .send()
@@ -348,17 +348,17 @@ fn prompts_get() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"id\":\"sample-text\",\"name\":\"sample-text\",\"definition\":{\"content\":\"sample-text\",\"variables\":[{\"name\":\"sample-text\"}]},\"version\":7,\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"],\"sharingScope\":\"sharing_scope_unspecified\",\"createdAt\":\"sample-text\",\"updatedAt\":\"sample-text\",\"latestVersion\":7,\"title\":\"sample-text\",\"description\":\"sample-text\"}"),
+            response: Some(r#"{"id":"sample-text","name":"sample-text","definition":{"content":"sample-text","variables":[{"name":"sample-text"}]},"version":7,"notes":"sample-text","aliases":["sample-text"],"sharingScope":"sharing_scope_unspecified","createdAt":"sample-text","updatedAt":"sample-text","latestVersion":7,"title":"sample-text","description":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .prompts()
-                .get(j::<String>("\"p-prompt-id\""))
+                .get(j::<String>(r#""p-prompt-id""#))
                 .version(j::<i32>("7"))
-                .alias(j::<String>("\"sample-text\""))
-                .fields(j::<Vec<String>>("[\"sample-text\"]"))
+                .alias(j::<String>(r#""sample-text""#))
+                .fields(j::<Vec<String>>(r#"["sample-text"]"#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -380,14 +380,14 @@ fn prompts_delete() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"key\":{\"any\":\"value\"}}"),
+            response: Some(r#"{"key":{"any":"value"}}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .prompts()
-                .delete(j::<String>("\"p-prompt-id\""))
+                .delete(j::<String>(r#""p-prompt-id""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -406,10 +406,10 @@ fn prompts_update() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"title\":\"sample-text\",\"description\":\"sample-text\",\"sharingScope\":\"sharing_scope_unspecified\"}"),
+            body: Some(r#"{"title":"sample-text","description":"sample-text","sharingScope":"sharing_scope_unspecified"}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"id\":\"sample-text\",\"name\":\"sample-text\",\"definition\":{\"content\":\"sample-text\",\"variables\":[{\"name\":\"sample-text\"}]},\"version\":7,\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"],\"sharingScope\":\"sharing_scope_unspecified\",\"createdAt\":\"sample-text\",\"updatedAt\":\"sample-text\",\"latestVersion\":7,\"title\":\"sample-text\",\"description\":\"sample-text\"}"),
+            response: Some(r#"{"id":"sample-text","name":"sample-text","definition":{"content":"sample-text","variables":[{"name":"sample-text"}]},"version":7,"notes":"sample-text","aliases":["sample-text"],"sharingScope":"sharing_scope_unspecified","createdAt":"sample-text","updatedAt":"sample-text","latestVersion":7,"title":"sample-text","description":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -417,11 +417,11 @@ fn prompts_update() -> Case {
                 .beta()
                 .prompts()
                 .update_metadata(
-                    j::<String>("\"p-prompt-id\""),
+                    j::<String>(r#""p-prompt-id""#),
                     j::<
                         PromptsUpdateMetadataBody,
                     >(
-                        "{\"title\":\"sample-text\",\"description\":\"sample-text\",\"sharingScope\":\"sharing_scope_unspecified\"}",
+                        r#"{"title":"sample-text","description":"sample-text","sharingScope":"sharing_scope_unspecified"}"#,
                     ),
                 )
                 .send()
@@ -445,14 +445,14 @@ fn prompts_list_versions() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"data\":[{\"version\":7,\"definition\":{\"content\":\"sample-text\",\"variables\":[{}]},\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"],\"createdAt\":\"sample-text\"}]}"),
+            response: Some(r#"{"data":[{"version":7,"definition":{"content":"sample-text","variables":[{}]},"notes":"sample-text","aliases":["sample-text"],"createdAt":"sample-text"}]}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .prompts()
-                .list_versions(j::<String>("\"p-prompt-id\""))
+                .list_versions(j::<String>(r#""p-prompt-id""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -471,10 +471,10 @@ fn prompts_create_version() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"definition\":{\"content\":\"sample-text\",\"variables\":[{\"name\":\"sample-text\"}]},\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"]}"),
+            body: Some(r#"{"definition":{"content":"sample-text","variables":[{"name":"sample-text"}]},"notes":"sample-text","aliases":["sample-text"]}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"version\":7,\"deduplicated\":true}"),
+            response: Some(r#"{"version":7,"deduplicated":true}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -482,11 +482,11 @@ fn prompts_create_version() -> Case {
                 .beta()
                 .prompts()
                 .create_version(
-                    j::<String>("\"p-prompt-id\""),
+                    j::<String>(r#""p-prompt-id""#),
                     j::<
                         PromptsCreateVersionBody,
                     >(
-                        "{\"definition\":{\"content\":\"sample-text\",\"variables\":[{\"name\":\"sample-text\"}]},\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"]}",
+                        r#"{"definition":{"content":"sample-text","variables":[{"name":"sample-text"}]},"notes":"sample-text","aliases":["sample-text"]}"#,
                     ),
                 )
                 .send()
@@ -512,15 +512,15 @@ fn prompts_get_version() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"id\":\"sample-text\",\"name\":\"sample-text\",\"definition\":{\"content\":\"sample-text\",\"variables\":[{\"name\":\"sample-text\"}]},\"version\":7,\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"],\"sharingScope\":\"sharing_scope_unspecified\",\"createdAt\":\"sample-text\",\"updatedAt\":\"sample-text\",\"latestVersion\":7,\"title\":\"sample-text\",\"description\":\"sample-text\"}"),
+            response: Some(r#"{"id":"sample-text","name":"sample-text","definition":{"content":"sample-text","variables":[{"name":"sample-text"}]},"version":7,"notes":"sample-text","aliases":["sample-text"],"sharingScope":"sharing_scope_unspecified","createdAt":"sample-text","updatedAt":"sample-text","latestVersion":7,"title":"sample-text","description":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .prompts()
-                .get_version(j::<String>("\"p-prompt-id\""), j::<i32>("7"))
-                .fields(j::<Vec<String>>("[\"sample-text\"]"))
+                .get_version(j::<String>(r#""p-prompt-id""#), j::<i32>("7"))
+                .fields(j::<Vec<String>>(r#"["sample-text"]"#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -539,10 +539,10 @@ fn prompts_update_version_metadata() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"notes\":\"sample-text\",\"aliases\":{\"values\":[\"sample-text\"]}}"),
+            body: Some(r#"{"notes":"sample-text","aliases":{"values":["sample-text"]}}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"id\":\"sample-text\",\"name\":\"sample-text\",\"definition\":{\"content\":\"sample-text\",\"variables\":[{\"name\":\"sample-text\"}]},\"version\":7,\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"],\"sharingScope\":\"sharing_scope_unspecified\",\"createdAt\":\"sample-text\",\"updatedAt\":\"sample-text\",\"latestVersion\":7,\"title\":\"sample-text\",\"description\":\"sample-text\"}"),
+            response: Some(r#"{"id":"sample-text","name":"sample-text","definition":{"content":"sample-text","variables":[{"name":"sample-text"}]},"version":7,"notes":"sample-text","aliases":["sample-text"],"sharingScope":"sharing_scope_unspecified","createdAt":"sample-text","updatedAt":"sample-text","latestVersion":7,"title":"sample-text","description":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -550,13 +550,11 @@ fn prompts_update_version_metadata() -> Case {
                 .beta()
                 .prompts()
                 .update_version_metadata(
-                    j::<String>("\"p-prompt-id\""),
+                    j::<String>(r#""p-prompt-id""#),
                     j::<i32>("7"),
                     j::<
                         PromptsUpdateVersionMetadataBody,
-                    >(
-                        "{\"notes\":\"sample-text\",\"aliases\":{\"values\":[\"sample-text\"]}}",
-                    ),
+                    >(r#"{"notes":"sample-text","aliases":{"values":["sample-text"]}}"#),
                 )
                 .send()
                 .await?;
@@ -588,7 +586,7 @@ fn skills_list() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"data\":[{\"id\":\"sample-text\",\"name\":\"sample-text\",\"definition\":{\"description\":\"sample-text\",\"body\":\"sample-text\",\"assets\":{\"key\":{\"rawContent\":\"sample-text\"}}},\"version\":7,\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"],\"sharingScope\":\"sharing_scope_unspecified\",\"createdAt\":\"sample-text\",\"updatedAt\":\"sample-text\",\"latestVersion\":7}],\"nextPageToken\":\"sample-text\"}"),
+            response: Some(r#"{"data":[{"id":"sample-text","name":"sample-text","definition":{"description":"sample-text","body":"sample-text","assets":{"key":{"rawContent":"sample-text"}}},"version":7,"notes":"sample-text","aliases":["sample-text"],"sharingScope":"sharing_scope_unspecified","createdAt":"sample-text","updatedAt":"sample-text","latestVersion":7}],"nextPageToken":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -597,15 +595,15 @@ fn skills_list() -> Case {
                 .skills()
                 .list()
                 .page_size(j::<i32>("7"))
-                .page_token(j::<String>("\"sample-text\""))
-                .alias(j::<String>("\"sample-text\""))
-                .fields(j::<Vec<String>>("[\"sample-text\"]"))
-                .sort_field(j::<ListSortField>("\"list_sort_field_unspecified\""))
+                .page_token(j::<String>(r#""sample-text""#))
+                .alias(j::<String>(r#""sample-text""#))
+                .fields(j::<Vec<String>>(r#"["sample-text"]"#))
+                .sort_field(j::<ListSortField>(r#""list_sort_field_unspecified""#))
                 .sort_direction(
-                    j::<ListSortDirection>("\"list_sort_direction_unspecified\""),
+                    j::<ListSortDirection>(r#""list_sort_direction_unspecified""#),
                 )
-                .sort_by(j::<String>("\"sample-text\""))
-                .sort_direction_2(j::<String>("\"sample-text\""))
+                .sort_by(j::<String>(r#""sample-text""#))
+                .sort_direction_2(j::<String>(r#""sample-text""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -624,10 +622,10 @@ fn skills_create() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"name\":\"sample-text\",\"definition\":{\"description\":\"sample-text\",\"body\":\"sample-text\",\"assets\":{\"key\":{\"isExecutable\":true,\"rawContent\":\"sample-text\"}}},\"notes\":\"sample-text\",\"sharingScope\":\"sharing_scope_unspecified\",\"aliases\":[\"sample-text\"]}"),
+            body: Some(r#"{"name":"sample-text","definition":{"description":"sample-text","body":"sample-text","assets":{"key":{"isExecutable":true,"rawContent":"sample-text"}}},"notes":"sample-text","sharingScope":"sharing_scope_unspecified","aliases":["sample-text"]}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"id\":\"sample-text\",\"name\":\"sample-text\",\"definition\":{\"description\":\"sample-text\",\"body\":\"sample-text\",\"assets\":{\"key\":{\"isExecutable\":true,\"rawContent\":\"sample-text\"}}},\"version\":7,\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"],\"sharingScope\":\"sharing_scope_unspecified\",\"createdAt\":\"sample-text\",\"updatedAt\":\"sample-text\",\"latestVersion\":7}"),
+            response: Some(r#"{"id":"sample-text","name":"sample-text","definition":{"description":"sample-text","body":"sample-text","assets":{"key":{"isExecutable":true,"rawContent":"sample-text"}}},"version":7,"notes":"sample-text","aliases":["sample-text"],"sharingScope":"sharing_scope_unspecified","createdAt":"sample-text","updatedAt":"sample-text","latestVersion":7}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -638,7 +636,7 @@ fn skills_create() -> Case {
                     j::<
                         CreateSkillRequest,
                     >(
-                        "{\"name\":\"sample-text\",\"definition\":{\"description\":\"sample-text\",\"body\":\"sample-text\",\"assets\":{\"key\":{\"isExecutable\":true,\"rawContent\":\"sample-text\"}}},\"notes\":\"sample-text\",\"sharingScope\":\"sharing_scope_unspecified\",\"aliases\":[\"sample-text\"]}",
+                        r#"{"name":"sample-text","definition":{"description":"sample-text","body":"sample-text","assets":{"key":{"isExecutable":true,"rawContent":"sample-text"}}},"notes":"sample-text","sharingScope":"sharing_scope_unspecified","aliases":["sample-text"]}"#,
                     ),
                 )
                 .send()
@@ -666,17 +664,17 @@ fn skills_get() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"id\":\"sample-text\",\"name\":\"sample-text\",\"definition\":{\"description\":\"sample-text\",\"body\":\"sample-text\",\"assets\":{\"key\":{\"isExecutable\":true,\"rawContent\":\"sample-text\"}}},\"version\":7,\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"],\"sharingScope\":\"sharing_scope_unspecified\",\"createdAt\":\"sample-text\",\"updatedAt\":\"sample-text\",\"latestVersion\":7}"),
+            response: Some(r#"{"id":"sample-text","name":"sample-text","definition":{"description":"sample-text","body":"sample-text","assets":{"key":{"isExecutable":true,"rawContent":"sample-text"}}},"version":7,"notes":"sample-text","aliases":["sample-text"],"sharingScope":"sharing_scope_unspecified","createdAt":"sample-text","updatedAt":"sample-text","latestVersion":7}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .skills()
-                .get(j::<String>("\"p-skill-id\""))
+                .get(j::<String>(r#""p-skill-id""#))
                 .version(j::<i32>("7"))
-                .alias(j::<String>("\"sample-text\""))
-                .fields(j::<Vec<String>>("[\"sample-text\"]"))
+                .alias(j::<String>(r#""sample-text""#))
+                .fields(j::<Vec<String>>(r#"["sample-text"]"#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -698,14 +696,14 @@ fn skills_delete() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"key\":{\"any\":\"value\"}}"),
+            response: Some(r#"{"key":{"any":"value"}}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .skills()
-                .delete(j::<String>("\"p-skill-id\""))
+                .delete(j::<String>(r#""p-skill-id""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -724,10 +722,10 @@ fn skills_update() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"sharingScope\":\"sharing_scope_unspecified\"}"),
+            body: Some(r#"{"sharingScope":"sharing_scope_unspecified"}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"id\":\"sample-text\",\"name\":\"sample-text\",\"definition\":{\"description\":\"sample-text\",\"body\":\"sample-text\",\"assets\":{\"key\":{\"isExecutable\":true,\"rawContent\":\"sample-text\"}}},\"version\":7,\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"],\"sharingScope\":\"sharing_scope_unspecified\",\"createdAt\":\"sample-text\",\"updatedAt\":\"sample-text\",\"latestVersion\":7}"),
+            response: Some(r#"{"id":"sample-text","name":"sample-text","definition":{"description":"sample-text","body":"sample-text","assets":{"key":{"isExecutable":true,"rawContent":"sample-text"}}},"version":7,"notes":"sample-text","aliases":["sample-text"],"sharingScope":"sharing_scope_unspecified","createdAt":"sample-text","updatedAt":"sample-text","latestVersion":7}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -735,10 +733,10 @@ fn skills_update() -> Case {
                 .beta()
                 .skills()
                 .update_metadata(
-                    j::<String>("\"p-skill-id\""),
+                    j::<String>(r#""p-skill-id""#),
                     j::<
                         SkillsUpdateMetadataBody,
-                    >("{\"sharingScope\":\"sharing_scope_unspecified\"}"),
+                    >(r#"{"sharingScope":"sharing_scope_unspecified"}"#),
                 )
                 .send()
                 .await?;
@@ -761,14 +759,14 @@ fn skills_list_versions() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"data\":[{\"version\":7,\"definition\":{\"description\":\"sample-text\",\"body\":\"sample-text\",\"assets\":{\"key\":{\"rawContent\":\"sample-text\"}}},\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"],\"createdAt\":\"sample-text\"}]}"),
+            response: Some(r#"{"data":[{"version":7,"definition":{"description":"sample-text","body":"sample-text","assets":{"key":{"rawContent":"sample-text"}}},"notes":"sample-text","aliases":["sample-text"],"createdAt":"sample-text"}]}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .skills()
-                .list_versions(j::<String>("\"p-skill-id\""))
+                .list_versions(j::<String>(r#""p-skill-id""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -787,10 +785,10 @@ fn skills_create_version() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"definition\":{\"description\":\"sample-text\",\"body\":\"sample-text\",\"assets\":{\"key\":{\"isExecutable\":true,\"rawContent\":\"sample-text\"}}},\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"]}"),
+            body: Some(r#"{"definition":{"description":"sample-text","body":"sample-text","assets":{"key":{"isExecutable":true,"rawContent":"sample-text"}}},"notes":"sample-text","aliases":["sample-text"]}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"version\":7,\"deduplicated\":true}"),
+            response: Some(r#"{"version":7,"deduplicated":true}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -798,11 +796,11 @@ fn skills_create_version() -> Case {
                 .beta()
                 .skills()
                 .create_version(
-                    j::<String>("\"p-skill-id\""),
+                    j::<String>(r#""p-skill-id""#),
                     j::<
                         SkillsCreateVersionBody,
                     >(
-                        "{\"definition\":{\"description\":\"sample-text\",\"body\":\"sample-text\",\"assets\":{\"key\":{\"isExecutable\":true,\"rawContent\":\"sample-text\"}}},\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"]}",
+                        r#"{"definition":{"description":"sample-text","body":"sample-text","assets":{"key":{"isExecutable":true,"rawContent":"sample-text"}}},"notes":"sample-text","aliases":["sample-text"]}"#,
                     ),
                 )
                 .send()
@@ -828,15 +826,15 @@ fn skills_get_version() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"id\":\"sample-text\",\"name\":\"sample-text\",\"definition\":{\"description\":\"sample-text\",\"body\":\"sample-text\",\"assets\":{\"key\":{\"isExecutable\":true,\"rawContent\":\"sample-text\"}}},\"version\":7,\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"],\"sharingScope\":\"sharing_scope_unspecified\",\"createdAt\":\"sample-text\",\"updatedAt\":\"sample-text\",\"latestVersion\":7}"),
+            response: Some(r#"{"id":"sample-text","name":"sample-text","definition":{"description":"sample-text","body":"sample-text","assets":{"key":{"isExecutable":true,"rawContent":"sample-text"}}},"version":7,"notes":"sample-text","aliases":["sample-text"],"sharingScope":"sharing_scope_unspecified","createdAt":"sample-text","updatedAt":"sample-text","latestVersion":7}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .skills()
-                .get_version(j::<String>("\"p-skill-id\""), j::<i32>("7"))
-                .fields(j::<Vec<String>>("[\"sample-text\"]"))
+                .get_version(j::<String>(r#""p-skill-id""#), j::<i32>("7"))
+                .fields(j::<Vec<String>>(r#"["sample-text"]"#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -855,10 +853,10 @@ fn skills_update_version_metadata() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"notes\":\"sample-text\",\"aliases\":{\"values\":[\"sample-text\"]}}"),
+            body: Some(r#"{"notes":"sample-text","aliases":{"values":["sample-text"]}}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"id\":\"sample-text\",\"name\":\"sample-text\",\"definition\":{\"description\":\"sample-text\",\"body\":\"sample-text\",\"assets\":{\"key\":{\"isExecutable\":true,\"rawContent\":\"sample-text\"}}},\"version\":7,\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"],\"sharingScope\":\"sharing_scope_unspecified\",\"createdAt\":\"sample-text\",\"updatedAt\":\"sample-text\",\"latestVersion\":7}"),
+            response: Some(r#"{"id":"sample-text","name":"sample-text","definition":{"description":"sample-text","body":"sample-text","assets":{"key":{"isExecutable":true,"rawContent":"sample-text"}}},"version":7,"notes":"sample-text","aliases":["sample-text"],"sharingScope":"sharing_scope_unspecified","createdAt":"sample-text","updatedAt":"sample-text","latestVersion":7}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -866,13 +864,11 @@ fn skills_update_version_metadata() -> Case {
                 .beta()
                 .skills()
                 .update_version_metadata(
-                    j::<String>("\"p-skill-id\""),
+                    j::<String>(r#""p-skill-id""#),
                     j::<i32>("7"),
                     j::<
                         SkillsUpdateVersionMetadataBody,
-                    >(
-                        "{\"notes\":\"sample-text\",\"aliases\":{\"values\":[\"sample-text\"]}}",
-                    ),
+                    >(r#"{"notes":"sample-text","aliases":{"values":["sample-text"]}}"#),
                 )
                 .send()
                 .await?;
@@ -892,10 +888,10 @@ fn speech_v1_audio_speech_post() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"model\":\"sample-text\",\"metadata\":{\"key\":{\"any\":\"value\"}},\"stream\":false,\"prompt_cache_key\":\"sample-text\",\"voice_id\":\"sample-text\",\"ref_audio\":\"sample-text\",\"input\":\"sample-text\",\"response_format\":\"pcm\"}"),
+            body: Some(r#"{"model":"sample-text","metadata":{"key":{"any":"value"}},"stream":false,"prompt_cache_key":"sample-text","voice_id":"sample-text","ref_audio":"sample-text","input":"sample-text","response_format":"pcm"}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"audio_data\":\"sample-text\"}"),
+            response: Some(r#"{"audio_data":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -906,7 +902,7 @@ fn speech_v1_audio_speech_post() -> Case {
                     j::<
                         SpeechRequest,
                     >(
-                        "{\"model\":\"sample-text\",\"metadata\":{\"key\":{\"any\":\"value\"}},\"stream\":true,\"prompt_cache_key\":\"sample-text\",\"voice_id\":\"sample-text\",\"ref_audio\":\"sample-text\",\"input\":\"sample-text\",\"response_format\":\"pcm\"}",
+                        r#"{"model":"sample-text","metadata":{"key":{"any":"value"}},"stream":true,"prompt_cache_key":"sample-text","voice_id":"sample-text","ref_audio":"sample-text","input":"sample-text","response_format":"pcm"}"#,
                     ),
                 )
                 .send()
@@ -927,10 +923,10 @@ fn speech_v1_audio_speech_post_2() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"model\":\"sample-text\",\"metadata\":{\"key\":{\"any\":\"value\"}},\"stream\":true,\"prompt_cache_key\":\"sample-text\",\"voice_id\":\"sample-text\",\"ref_audio\":\"sample-text\",\"input\":\"sample-text\",\"response_format\":\"pcm\"}"),
+            body: Some(r#"{"model":"sample-text","metadata":{"key":{"any":"value"}},"stream":true,"prompt_cache_key":"sample-text","voice_id":"sample-text","ref_audio":"sample-text","input":"sample-text","response_format":"pcm"}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"type\":\"speech.audio.delta\",\"audio_data\":\"sample-text\"}"),
+            response: Some(r#"{"type":"speech.audio.delta","audio_data":"sample-text"}"#),
             kind: Kind::Sse,
         },
         call: None,
@@ -942,7 +938,7 @@ fn speech_v1_audio_speech_post_2() -> Case {
                     j::<
                         SpeechRequest,
                     >(
-                        "{\"model\":\"sample-text\",\"metadata\":{\"key\":{\"any\":\"value\"}},\"stream\":false,\"prompt_cache_key\":\"sample-text\",\"voice_id\":\"sample-text\",\"ref_audio\":\"sample-text\",\"input\":\"sample-text\",\"response_format\":\"pcm\"}",
+                        r#"{"model":"sample-text","metadata":{"key":{"any":"value"}},"stream":false,"prompt_cache_key":"sample-text","voice_id":"sample-text","ref_audio":"sample-text","input":"sample-text","response_format":"pcm"}"#,
                     ),
                 )
                 .send()
@@ -968,15 +964,15 @@ fn list_models_v1_models_get() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"object\":\"sample-text\",\"data\":[{\"id\":\"sample-text\",\"object\":\"sample-text\",\"created\":7,\"owned_by\":\"sample-text\",\"capabilities\":{},\"name\":\"sample-text\",\"description\":\"sample-text\",\"max_context_length\":7,\"aliases\":[\"sample-text\"],\"deprecation\":\"2024-05-01T12:00:00Z\",\"deprecation_replacement_model\":\"sample-text\",\"default_model_temperature\":0.5,\"internal\":true,\"type\":\"base\"}]}"),
+            response: Some(r#"{"object":"sample-text","data":[{"id":"sample-text","object":"sample-text","created":7,"owned_by":"sample-text","capabilities":{},"name":"sample-text","description":"sample-text","max_context_length":7,"aliases":["sample-text"],"deprecation":"2024-05-01T12:00:00Z","deprecation_replacement_model":"sample-text","default_model_temperature":0.5,"internal":true,"type":"base"}]}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .models()
                 .list()
-                .provider(j::<String>("\"sample-text\""))
-                .model(j::<String>("\"sample-text\""))
+                .provider(j::<String>(r#""sample-text""#))
+                .model(j::<String>(r#""sample-text""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -998,11 +994,11 @@ fn retrieve_model_v1_models_model_id_get() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"id\":\"sample-text\",\"object\":\"sample-text\",\"created\":7,\"owned_by\":\"sample-text\",\"capabilities\":{\"completion_chat\":true,\"function_calling\":true,\"reasoning\":true,\"completion_fim\":true,\"fine_tuning\":true,\"vision\":true,\"ocr\":true,\"classification\":true,\"moderation\":true,\"audio\":true,\"audio_transcription\":true,\"audio_transcription_realtime\":true,\"audio_speech\":true,\"unified_resources\":true},\"name\":\"sample-text\",\"description\":\"sample-text\",\"max_context_length\":7,\"aliases\":[\"sample-text\"],\"deprecation\":\"2024-05-01T12:00:00Z\",\"deprecation_replacement_model\":\"sample-text\",\"default_model_temperature\":0.5,\"internal\":true,\"type\":\"base\"}"),
+            response: Some(r#"{"id":"sample-text","object":"sample-text","created":7,"owned_by":"sample-text","capabilities":{"completion_chat":true,"function_calling":true,"reasoning":true,"completion_fim":true,"fine_tuning":true,"vision":true,"ocr":true,"classification":true,"moderation":true,"audio":true,"audio_transcription":true,"audio_transcription_realtime":true,"audio_speech":true,"unified_resources":true},"name":"sample-text","description":"sample-text","max_context_length":7,"aliases":["sample-text"],"deprecation":"2024-05-01T12:00:00Z","deprecation_replacement_model":"sample-text","default_model_temperature":0.5,"internal":true,"type":"base"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
-            let r = c.models().retrieve(j::<String>("\"p-model-id\"")).send().await?;
+            let r = c.models().retrieve(j::<String>(r#""p-model-id""#)).send().await?;
             Ok(to_json(&r))
         })),
         stream: None,
@@ -1022,11 +1018,11 @@ fn delete_model_v1_models_model_id_delete() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"id\":\"sample-text\",\"object\":\"sample-text\",\"deleted\":true}"),
+            response: Some(r#"{"id":"sample-text","object":"sample-text","deleted":true}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
-            let r = c.models().delete(j::<String>("\"p-model-id\"")).send().await?;
+            let r = c.models().delete(j::<String>(r#""p-model-id""#)).send().await?;
             Ok(to_json(&r))
         })),
         stream: None,
@@ -1043,14 +1039,14 @@ fn agents_api_v1_conversations_list() -> Case {
             query: &[
                 ("page", "7"),
                 ("page_size", "7"),
-                ("metadata", "{\"key\":{\"any\":\"value\"}}"),
+                ("metadata", r#"{"key":{"any":"value"}}"#),
             ],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("[{\"instructions\":\"sample-text\",\"tools\":[{\"function\":{\"name\":\"sample-text\",\"parameters\":{}},\"type\":\"function\"}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\"},\"response_format\":{},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{}],\"name\":\"sample-text\",\"description\":\"sample-text\",\"metadata\":{\"key\":{\"any\":\"value\"}},\"object\":\"conversation\",\"id\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"model\":\"sample-text\"}]"),
+            response: Some(r#"[{"instructions":"sample-text","tools":[{"function":{"name":"sample-text","parameters":{}},"type":"function"}],"completion_args":{"stop":"sample-text","presence_penalty":0.5,"frequency_penalty":0.5,"temperature":0.5,"top_p":0.5,"max_tokens":7,"random_seed":7,"prediction":{"type":"content"},"response_format":{},"tool_choice":"auto","reasoning_effort":"none"},"guardrails":[{}],"name":"sample-text","description":"sample-text","metadata":{"key":{"any":"value"}},"object":"conversation","id":"sample-text","created_at":"2024-05-01T12:00:00Z","updated_at":"2024-05-01T12:00:00Z","model":"sample-text"}]"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -1063,7 +1059,7 @@ fn agents_api_v1_conversations_list() -> Case {
                 .metadata(
                     j::<
                         std::collections::BTreeMap<String, serde_json::Value>,
-                    >("{\"key\":{\"any\":\"value\"}}"),
+                    >(r#"{"key":{"any":"value"}}"#),
                 )
                 .send()
                 .await?;
@@ -1083,10 +1079,10 @@ fn agents_api_v1_conversations_start() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"inputs\":\"sample-text\",\"stream\":false,\"store\":true,\"handoff_execution\":\"client\",\"instructions\":\"sample-text\",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"name\":\"sample-text\",\"description\":\"sample-text\",\"metadata\":{\"key\":{\"any\":\"value\"}},\"agent_id\":\"sample-text\",\"agent_version\":7,\"model\":\"sample-text\"}"),
+            body: Some(r#"{"inputs":"sample-text","stream":false,"store":true,"handoff_execution":"client","instructions":"sample-text","tools":[{"type":"function","function":{"name":"sample-text","parameters":{"key":{"any":"value"}}}}],"completion_args":{"stop":"sample-text","presence_penalty":0.5,"frequency_penalty":0.5,"temperature":0.5,"top_p":0.5,"max_tokens":7,"random_seed":7,"prediction":{"type":"content","content":"sample-text"},"response_format":{"type":"text","json_schema":{"name":"sample-text","description":"sample-text","schema":{"key":{"any":"value"}},"strict":true}},"tool_choice":"auto","reasoning_effort":"none"},"guardrails":[{"block_on_error":true,"moderation_llm_v1":{"model_name":"sample-text","custom_category_thresholds":{},"ignore_other_categories":true,"action":"none"},"moderation_llm_v2":{"model_name":"sample-text","custom_category_thresholds":{},"ignore_other_categories":true,"action":"none"}}],"name":"sample-text","description":"sample-text","metadata":{"key":{"any":"value"}},"agent_id":"sample-text","agent_version":7,"model":"sample-text"}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"object\":\"conversation.response\",\"conversation_id\":\"sample-text\",\"outputs\":[{\"object\":\"entry\",\"type\":\"message.output\",\"created_at\":\"2024-05-01T12:00:00Z\",\"completed_at\":\"2024-05-01T12:00:00Z\",\"agent_id\":\"sample-text\",\"model\":\"sample-text\",\"id\":\"sample-text\",\"role\":\"assistant\",\"content\":\"sample-text\"}],\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":7,\"total_tokens\":7,\"connector_tokens\":7,\"connectors\":{\"key\":7}},\"guardrails\":[{\"key\":{\"any\":\"value\"}}]}"),
+            response: Some(r#"{"object":"conversation.response","conversation_id":"sample-text","outputs":[{"object":"entry","type":"message.output","created_at":"2024-05-01T12:00:00Z","completed_at":"2024-05-01T12:00:00Z","agent_id":"sample-text","model":"sample-text","id":"sample-text","role":"assistant","content":"sample-text"}],"usage":{"prompt_tokens":7,"completion_tokens":7,"total_tokens":7,"connector_tokens":7,"connectors":{"key":7}},"guardrails":[{"key":{"any":"value"}}]}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -1097,7 +1093,7 @@ fn agents_api_v1_conversations_start() -> Case {
                     j::<
                         ConversationRequest,
                     >(
-                        "{\"inputs\":\"sample-text\",\"stream\":false,\"store\":true,\"handoff_execution\":\"client\",\"instructions\":\"sample-text\",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"name\":\"sample-text\",\"description\":\"sample-text\",\"metadata\":{\"key\":{\"any\":\"value\"}},\"agent_id\":\"sample-text\",\"agent_version\":7,\"model\":\"sample-text\"}",
+                        r#"{"inputs":"sample-text","stream":false,"store":true,"handoff_execution":"client","instructions":"sample-text","tools":[{"type":"function","function":{"name":"sample-text","parameters":{"key":{"any":"value"}}}}],"completion_args":{"stop":"sample-text","presence_penalty":0.5,"frequency_penalty":0.5,"temperature":0.5,"top_p":0.5,"max_tokens":7,"random_seed":7,"prediction":{"type":"content","content":"sample-text"},"response_format":{"type":"text","json_schema":{"name":"sample-text","description":"sample-text","schema":{"key":{"any":"value"}},"strict":true}},"tool_choice":"auto","reasoning_effort":"none"},"guardrails":[{"block_on_error":true,"moderation_llm_v1":{"model_name":"sample-text","custom_category_thresholds":{},"ignore_other_categories":true,"action":"none"},"moderation_llm_v2":{"model_name":"sample-text","custom_category_thresholds":{},"ignore_other_categories":true,"action":"none"}}],"name":"sample-text","description":"sample-text","metadata":{"key":{"any":"value"}},"agent_id":"sample-text","agent_version":7,"model":"sample-text"}"#,
                     ),
                 )
                 .send()
@@ -1121,14 +1117,14 @@ fn agents_api_v1_conversations_get() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"instructions\":\"sample-text\",\"tools\":[{\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}},\"type\":\"function\"}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}}}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{},\"moderation_llm_v2\":{}}],\"name\":\"sample-text\",\"description\":\"sample-text\",\"metadata\":{\"key\":{\"any\":\"value\"}},\"object\":\"conversation\",\"id\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"model\":\"sample-text\"}"),
+            response: Some(r#"{"instructions":"sample-text","tools":[{"function":{"name":"sample-text","parameters":{"key":{"any":"value"}}},"type":"function"}],"completion_args":{"stop":"sample-text","presence_penalty":0.5,"frequency_penalty":0.5,"temperature":0.5,"top_p":0.5,"max_tokens":7,"random_seed":7,"prediction":{"type":"content","content":"sample-text"},"response_format":{"type":"text","json_schema":{"name":"sample-text","schema":{"key":{"any":"value"}}}},"tool_choice":"auto","reasoning_effort":"none"},"guardrails":[{"block_on_error":true,"moderation_llm_v1":{},"moderation_llm_v2":{}}],"name":"sample-text","description":"sample-text","metadata":{"key":{"any":"value"}},"object":"conversation","id":"sample-text","created_at":"2024-05-01T12:00:00Z","updated_at":"2024-05-01T12:00:00Z","model":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .conversations()
-                .get(j::<String>("\"p-conversation-id\""))
+                .get(j::<String>(r#""p-conversation-id""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -1147,10 +1143,10 @@ fn agents_api_v1_conversations_append() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"inputs\":\"sample-text\",\"stream\":false,\"store\":true,\"handoff_execution\":\"client\",\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"tool_confirmations\":[{\"tool_call_id\":\"sample-text\",\"confirmation\":\"allow\"}]}"),
+            body: Some(r#"{"inputs":"sample-text","stream":false,"store":true,"handoff_execution":"client","completion_args":{"stop":"sample-text","presence_penalty":0.5,"frequency_penalty":0.5,"temperature":0.5,"top_p":0.5,"max_tokens":7,"random_seed":7,"prediction":{"type":"content","content":"sample-text"},"response_format":{"type":"text","json_schema":{"name":"sample-text","description":"sample-text","schema":{"key":{"any":"value"}},"strict":true}},"tool_choice":"auto","reasoning_effort":"none"},"tool_confirmations":[{"tool_call_id":"sample-text","confirmation":"allow"}]}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"object\":\"conversation.response\",\"conversation_id\":\"sample-text\",\"outputs\":[{\"object\":\"entry\",\"type\":\"message.output\",\"created_at\":\"2024-05-01T12:00:00Z\",\"completed_at\":\"2024-05-01T12:00:00Z\",\"agent_id\":\"sample-text\",\"model\":\"sample-text\",\"id\":\"sample-text\",\"role\":\"assistant\",\"content\":\"sample-text\"}],\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":7,\"total_tokens\":7,\"connector_tokens\":7,\"connectors\":{\"key\":7}},\"guardrails\":[{\"key\":{\"any\":\"value\"}}]}"),
+            response: Some(r#"{"object":"conversation.response","conversation_id":"sample-text","outputs":[{"object":"entry","type":"message.output","created_at":"2024-05-01T12:00:00Z","completed_at":"2024-05-01T12:00:00Z","agent_id":"sample-text","model":"sample-text","id":"sample-text","role":"assistant","content":"sample-text"}],"usage":{"prompt_tokens":7,"completion_tokens":7,"total_tokens":7,"connector_tokens":7,"connectors":{"key":7}},"guardrails":[{"key":{"any":"value"}}]}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -1158,11 +1154,11 @@ fn agents_api_v1_conversations_append() -> Case {
                 .beta()
                 .conversations()
                 .append(
-                    j::<String>("\"p-conversation-id\""),
+                    j::<String>(r#""p-conversation-id""#),
                     j::<
                         ConversationAppendRequest,
                     >(
-                        "{\"inputs\":\"sample-text\",\"stream\":false,\"store\":true,\"handoff_execution\":\"client\",\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"tool_confirmations\":[{\"tool_call_id\":\"sample-text\",\"confirmation\":\"allow\"}]}",
+                        r#"{"inputs":"sample-text","stream":false,"store":true,"handoff_execution":"client","completion_args":{"stop":"sample-text","presence_penalty":0.5,"frequency_penalty":0.5,"temperature":0.5,"top_p":0.5,"max_tokens":7,"random_seed":7,"prediction":{"type":"content","content":"sample-text"},"response_format":{"type":"text","json_schema":{"name":"sample-text","description":"sample-text","schema":{"key":{"any":"value"}},"strict":true}},"tool_choice":"auto","reasoning_effort":"none"},"tool_confirmations":[{"tool_call_id":"sample-text","confirmation":"allow"}]}"#,
                     ),
                 )
                 .send()
@@ -1193,7 +1189,7 @@ fn agents_api_v1_conversations_delete() -> Case {
             let r = c
                 .beta()
                 .conversations()
-                .delete(j::<String>("\"p-conversation-id\""))
+                .delete(j::<String>(r#""p-conversation-id""#))
                 .send()
                 .await?;
             {
@@ -1218,14 +1214,14 @@ fn agents_api_v1_conversations_history() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"object\":\"conversation.history\",\"conversation_id\":\"sample-text\",\"entries\":[{\"object\":\"entry\",\"type\":\"message.input\",\"created_at\":\"2024-05-01T12:00:00Z\",\"completed_at\":\"2024-05-01T12:00:00Z\",\"id\":\"sample-text\",\"role\":\"assistant\",\"content\":\"sample-text\",\"prefix\":true}]}"),
+            response: Some(r#"{"object":"conversation.history","conversation_id":"sample-text","entries":[{"object":"entry","type":"message.input","created_at":"2024-05-01T12:00:00Z","completed_at":"2024-05-01T12:00:00Z","id":"sample-text","role":"assistant","content":"sample-text","prefix":true}]}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .conversations()
-                .get_history(j::<String>("\"p-conversation-id\""))
+                .get_history(j::<String>(r#""p-conversation-id""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -1247,14 +1243,14 @@ fn agents_api_v1_conversations_messages() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"object\":\"conversation.messages\",\"conversation_id\":\"sample-text\",\"messages\":[{\"object\":\"entry\",\"type\":\"message.input\",\"created_at\":\"2024-05-01T12:00:00Z\",\"completed_at\":\"2024-05-01T12:00:00Z\",\"id\":\"sample-text\",\"role\":\"assistant\",\"content\":\"sample-text\",\"prefix\":true}]}"),
+            response: Some(r#"{"object":"conversation.messages","conversation_id":"sample-text","messages":[{"object":"entry","type":"message.input","created_at":"2024-05-01T12:00:00Z","completed_at":"2024-05-01T12:00:00Z","id":"sample-text","role":"assistant","content":"sample-text","prefix":true}]}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .conversations()
-                .get_messages(j::<String>("\"p-conversation-id\""))
+                .get_messages(j::<String>(r#""p-conversation-id""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -1273,10 +1269,10 @@ fn agents_api_v1_conversations_restart() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"inputs\":\"sample-text\",\"stream\":false,\"store\":true,\"handoff_execution\":\"client\",\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"metadata\":{\"key\":{\"any\":\"value\"}},\"from_entry_id\":\"sample-text\",\"agent_version\":7}"),
+            body: Some(r#"{"inputs":"sample-text","stream":false,"store":true,"handoff_execution":"client","completion_args":{"stop":"sample-text","presence_penalty":0.5,"frequency_penalty":0.5,"temperature":0.5,"top_p":0.5,"max_tokens":7,"random_seed":7,"prediction":{"type":"content","content":"sample-text"},"response_format":{"type":"text","json_schema":{"name":"sample-text","description":"sample-text","schema":{"key":{"any":"value"}},"strict":true}},"tool_choice":"auto","reasoning_effort":"none"},"guardrails":[{"block_on_error":true,"moderation_llm_v1":{"model_name":"sample-text","custom_category_thresholds":{},"ignore_other_categories":true,"action":"none"},"moderation_llm_v2":{"model_name":"sample-text","custom_category_thresholds":{},"ignore_other_categories":true,"action":"none"}}],"metadata":{"key":{"any":"value"}},"from_entry_id":"sample-text","agent_version":7}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"object\":\"conversation.response\",\"conversation_id\":\"sample-text\",\"outputs\":[{\"object\":\"entry\",\"type\":\"message.output\",\"created_at\":\"2024-05-01T12:00:00Z\",\"completed_at\":\"2024-05-01T12:00:00Z\",\"agent_id\":\"sample-text\",\"model\":\"sample-text\",\"id\":\"sample-text\",\"role\":\"assistant\",\"content\":\"sample-text\"}],\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":7,\"total_tokens\":7,\"connector_tokens\":7,\"connectors\":{\"key\":7}},\"guardrails\":[{\"key\":{\"any\":\"value\"}}]}"),
+            response: Some(r#"{"object":"conversation.response","conversation_id":"sample-text","outputs":[{"object":"entry","type":"message.output","created_at":"2024-05-01T12:00:00Z","completed_at":"2024-05-01T12:00:00Z","agent_id":"sample-text","model":"sample-text","id":"sample-text","role":"assistant","content":"sample-text"}],"usage":{"prompt_tokens":7,"completion_tokens":7,"total_tokens":7,"connector_tokens":7,"connectors":{"key":7}},"guardrails":[{"key":{"any":"value"}}]}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -1284,11 +1280,11 @@ fn agents_api_v1_conversations_restart() -> Case {
                 .beta()
                 .conversations()
                 .restart(
-                    j::<String>("\"p-conversation-id\""),
+                    j::<String>(r#""p-conversation-id""#),
                     j::<
                         ConversationRestartRequest,
                     >(
-                        "{\"inputs\":\"sample-text\",\"stream\":false,\"store\":true,\"handoff_execution\":\"client\",\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"metadata\":{\"key\":{\"any\":\"value\"}},\"from_entry_id\":\"sample-text\",\"agent_version\":7}",
+                        r#"{"inputs":"sample-text","stream":false,"store":true,"handoff_execution":"client","completion_args":{"stop":"sample-text","presence_penalty":0.5,"frequency_penalty":0.5,"temperature":0.5,"top_p":0.5,"max_tokens":7,"random_seed":7,"prediction":{"type":"content","content":"sample-text"},"response_format":{"type":"text","json_schema":{"name":"sample-text","description":"sample-text","schema":{"key":{"any":"value"}},"strict":true}},"tool_choice":"auto","reasoning_effort":"none"},"guardrails":[{"block_on_error":true,"moderation_llm_v1":{"model_name":"sample-text","custom_category_thresholds":{},"ignore_other_categories":true,"action":"none"},"moderation_llm_v2":{"model_name":"sample-text","custom_category_thresholds":{},"ignore_other_categories":true,"action":"none"}}],"metadata":{"key":{"any":"value"}},"from_entry_id":"sample-text","agent_version":7}"#,
                     ),
                 )
                 .send()
@@ -1314,14 +1310,14 @@ fn agents_api_v1_agents_list() -> Case {
                 ("name", "sample-text"),
                 ("search", "sample-text"),
                 ("id", "sample-text"),
-                ("metadata", "{\"key\":{\"any\":\"value\"}}"),
+                ("metadata", r#"{"key":{"any":"value"}}"#),
             ],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("[{\"instructions\":\"sample-text\",\"tools\":[{\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}},\"type\":\"function\"}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}}}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{},\"moderation_llm_v2\":{}}],\"model\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"handoffs\":[\"sample-text\"],\"metadata\":{\"key\":{\"any\":\"value\"}},\"object\":\"agent\",\"id\":\"sample-text\",\"version\":7,\"versions\":[7],\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deployment_chat\":true,\"source\":\"sample-text\",\"version_message\":\"sample-text\"}]"),
+            response: Some(r#"[{"instructions":"sample-text","tools":[{"function":{"name":"sample-text","parameters":{"key":{"any":"value"}}},"type":"function"}],"completion_args":{"stop":"sample-text","presence_penalty":0.5,"frequency_penalty":0.5,"temperature":0.5,"top_p":0.5,"max_tokens":7,"random_seed":7,"prediction":{"type":"content","content":"sample-text"},"response_format":{"type":"text","json_schema":{"name":"sample-text","schema":{"key":{"any":"value"}}}},"tool_choice":"auto","reasoning_effort":"none"},"guardrails":[{"block_on_error":true,"moderation_llm_v1":{},"moderation_llm_v2":{}}],"model":"sample-text","name":"sample-text","description":"sample-text","handoffs":["sample-text"],"metadata":{"key":{"any":"value"}},"object":"agent","id":"sample-text","version":7,"versions":[7],"created_at":"2024-05-01T12:00:00Z","updated_at":"2024-05-01T12:00:00Z","deployment_chat":true,"source":"sample-text","version_message":"sample-text"}]"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -1332,14 +1328,14 @@ fn agents_api_v1_agents_list() -> Case {
                 .page(j::<i64>("7"))
                 .page_size(j::<i64>("7"))
                 .deployment_chat(j::<bool>("true"))
-                .sources(j::<Vec<RequestSource>>("[\"api\"]"))
-                .name(j::<String>("\"sample-text\""))
-                .search(j::<String>("\"sample-text\""))
-                .id(j::<String>("\"sample-text\""))
+                .sources(j::<Vec<RequestSource>>(r#"["api"]"#))
+                .name(j::<String>(r#""sample-text""#))
+                .search(j::<String>(r#""sample-text""#))
+                .id(j::<String>(r#""sample-text""#))
                 .metadata(
                     j::<
                         std::collections::BTreeMap<String, serde_json::Value>,
-                    >("{\"key\":{\"any\":\"value\"}}"),
+                    >(r#"{"key":{"any":"value"}}"#),
                 )
                 .send()
                 .await?;
@@ -1359,10 +1355,10 @@ fn agents_api_v1_agents_create() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"instructions\":\"sample-text\",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"model\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"handoffs\":[\"sample-text\"],\"metadata\":{\"key\":{\"any\":\"value\"}},\"version_message\":\"sample-text\"}"),
+            body: Some(r#"{"instructions":"sample-text","tools":[{"type":"function","function":{"name":"sample-text","parameters":{"key":{"any":"value"}}}}],"completion_args":{"stop":"sample-text","presence_penalty":0.5,"frequency_penalty":0.5,"temperature":0.5,"top_p":0.5,"max_tokens":7,"random_seed":7,"prediction":{"type":"content","content":"sample-text"},"response_format":{"type":"text","json_schema":{"name":"sample-text","description":"sample-text","schema":{"key":{"any":"value"}},"strict":true}},"tool_choice":"auto","reasoning_effort":"none"},"guardrails":[{"block_on_error":true,"moderation_llm_v1":{"model_name":"sample-text","custom_category_thresholds":{},"ignore_other_categories":true,"action":"none"},"moderation_llm_v2":{"model_name":"sample-text","custom_category_thresholds":{},"ignore_other_categories":true,"action":"none"}}],"model":"sample-text","name":"sample-text","description":"sample-text","handoffs":["sample-text"],"metadata":{"key":{"any":"value"}},"version_message":"sample-text"}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"instructions\":\"sample-text\",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"model\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"handoffs\":[\"sample-text\"],\"metadata\":{\"key\":{\"any\":\"value\"}},\"object\":\"agent\",\"id\":\"sample-text\",\"version\":7,\"versions\":[7],\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deployment_chat\":true,\"source\":\"sample-text\",\"version_message\":\"sample-text\"}"),
+            response: Some(r#"{"instructions":"sample-text","tools":[{"type":"function","function":{"name":"sample-text","parameters":{"key":{"any":"value"}}}}],"completion_args":{"stop":"sample-text","presence_penalty":0.5,"frequency_penalty":0.5,"temperature":0.5,"top_p":0.5,"max_tokens":7,"random_seed":7,"prediction":{"type":"content","content":"sample-text"},"response_format":{"type":"text","json_schema":{"name":"sample-text","description":"sample-text","schema":{"key":{"any":"value"}},"strict":true}},"tool_choice":"auto","reasoning_effort":"none"},"guardrails":[{"block_on_error":true,"moderation_llm_v1":{"model_name":"sample-text","custom_category_thresholds":{},"ignore_other_categories":true,"action":"none"},"moderation_llm_v2":{"model_name":"sample-text","custom_category_thresholds":{},"ignore_other_categories":true,"action":"none"}}],"model":"sample-text","name":"sample-text","description":"sample-text","handoffs":["sample-text"],"metadata":{"key":{"any":"value"}},"object":"agent","id":"sample-text","version":7,"versions":[7],"created_at":"2024-05-01T12:00:00Z","updated_at":"2024-05-01T12:00:00Z","deployment_chat":true,"source":"sample-text","version_message":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -1373,7 +1369,7 @@ fn agents_api_v1_agents_create() -> Case {
                     j::<
                         CreateAgentRequest,
                     >(
-                        "{\"instructions\":\"sample-text\",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"model\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"handoffs\":[\"sample-text\"],\"metadata\":{\"key\":{\"any\":\"value\"}},\"version_message\":\"sample-text\"}",
+                        r#"{"instructions":"sample-text","tools":[{"type":"function","function":{"name":"sample-text","parameters":{"key":{"any":"value"}}}}],"completion_args":{"stop":"sample-text","presence_penalty":0.5,"frequency_penalty":0.5,"temperature":0.5,"top_p":0.5,"max_tokens":7,"random_seed":7,"prediction":{"type":"content","content":"sample-text"},"response_format":{"type":"text","json_schema":{"name":"sample-text","description":"sample-text","schema":{"key":{"any":"value"}},"strict":true}},"tool_choice":"auto","reasoning_effort":"none"},"guardrails":[{"block_on_error":true,"moderation_llm_v1":{"model_name":"sample-text","custom_category_thresholds":{},"ignore_other_categories":true,"action":"none"},"moderation_llm_v2":{"model_name":"sample-text","custom_category_thresholds":{},"ignore_other_categories":true,"action":"none"}}],"model":"sample-text","name":"sample-text","description":"sample-text","handoffs":["sample-text"],"metadata":{"key":{"any":"value"}},"version_message":"sample-text"}"#,
                     ),
                 )
                 .send()
@@ -1398,7 +1394,7 @@ fn agents_api_v1_agents_list_pages() -> Case {
                 ("name", "sample-text"),
                 ("search", "sample-text"),
                 ("id", "sample-text"),
-                ("metadata", "{\"key\":{\"any\":\"value\"}}"),
+                ("metadata", r#"{"key":{"any":"value"}}"#),
                 ("page_token", "sample-text"),
             ],
             headers: &[],
@@ -1406,7 +1402,7 @@ fn agents_api_v1_agents_list_pages() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"object\":\"list\",\"data\":[{\"instructions\":\"sample-text\",\"tools\":[{\"function\":{\"name\":\"sample-text\",\"parameters\":{}},\"type\":\"function\"}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\"},\"response_format\":{},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{}],\"model\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"handoffs\":[\"sample-text\"],\"metadata\":{\"key\":{\"any\":\"value\"}},\"object\":\"agent\",\"id\":\"sample-text\",\"version\":7,\"versions\":[7],\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deployment_chat\":true,\"source\":\"sample-text\",\"version_message\":\"sample-text\"}],\"next_page_token\":\"sample-text\"}"),
+            response: Some(r#"{"object":"list","data":[{"instructions":"sample-text","tools":[{"function":{"name":"sample-text","parameters":{}},"type":"function"}],"completion_args":{"stop":"sample-text","presence_penalty":0.5,"frequency_penalty":0.5,"temperature":0.5,"top_p":0.5,"max_tokens":7,"random_seed":7,"prediction":{"type":"content"},"response_format":{},"tool_choice":"auto","reasoning_effort":"none"},"guardrails":[{}],"model":"sample-text","name":"sample-text","description":"sample-text","handoffs":["sample-text"],"metadata":{"key":{"any":"value"}},"object":"agent","id":"sample-text","version":7,"versions":[7],"created_at":"2024-05-01T12:00:00Z","updated_at":"2024-05-01T12:00:00Z","deployment_chat":true,"source":"sample-text","version_message":"sample-text"}],"next_page_token":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -1416,16 +1412,16 @@ fn agents_api_v1_agents_list_pages() -> Case {
                 .list_pages()
                 .page_size(j::<i64>("7"))
                 .deployment_chat(j::<bool>("true"))
-                .sources(j::<Vec<RequestSource>>("[\"api\"]"))
-                .name(j::<String>("\"sample-text\""))
-                .search(j::<String>("\"sample-text\""))
-                .id(j::<String>("\"sample-text\""))
+                .sources(j::<Vec<RequestSource>>(r#"["api"]"#))
+                .name(j::<String>(r#""sample-text""#))
+                .search(j::<String>(r#""sample-text""#))
+                .id(j::<String>(r#""sample-text""#))
                 .metadata(
                     j::<
                         std::collections::BTreeMap<String, serde_json::Value>,
-                    >("{\"key\":{\"any\":\"value\"}}"),
+                    >(r#"{"key":{"any":"value"}}"#),
                 )
-                .page_token(j::<String>("\"sample-text\""))
+                .page_token(j::<String>(r#""sample-text""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -1449,14 +1445,14 @@ fn agents_api_v1_agents_get() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"instructions\":\"sample-text\",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"model\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"handoffs\":[\"sample-text\"],\"metadata\":{\"key\":{\"any\":\"value\"}},\"object\":\"agent\",\"id\":\"sample-text\",\"version\":7,\"versions\":[7],\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deployment_chat\":true,\"source\":\"sample-text\",\"version_message\":\"sample-text\"}"),
+            response: Some(r#"{"instructions":"sample-text","tools":[{"type":"function","function":{"name":"sample-text","parameters":{"key":{"any":"value"}}}}],"completion_args":{"stop":"sample-text","presence_penalty":0.5,"frequency_penalty":0.5,"temperature":0.5,"top_p":0.5,"max_tokens":7,"random_seed":7,"prediction":{"type":"content","content":"sample-text"},"response_format":{"type":"text","json_schema":{"name":"sample-text","description":"sample-text","schema":{"key":{"any":"value"}},"strict":true}},"tool_choice":"auto","reasoning_effort":"none"},"guardrails":[{"block_on_error":true,"moderation_llm_v1":{"model_name":"sample-text","custom_category_thresholds":{},"ignore_other_categories":true,"action":"none"},"moderation_llm_v2":{"model_name":"sample-text","custom_category_thresholds":{},"ignore_other_categories":true,"action":"none"}}],"model":"sample-text","name":"sample-text","description":"sample-text","handoffs":["sample-text"],"metadata":{"key":{"any":"value"}},"object":"agent","id":"sample-text","version":7,"versions":[7],"created_at":"2024-05-01T12:00:00Z","updated_at":"2024-05-01T12:00:00Z","deployment_chat":true,"source":"sample-text","version_message":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .agents()
-                .get(j::<String>("\"p-agent-id\""))
+                .get(j::<String>(r#""p-agent-id""#))
                 .agent_version(j::<AgentsGetAgentVersion>("7"))
                 .send()
                 .await?;
@@ -1486,7 +1482,7 @@ fn agents_api_v1_agents_delete() -> Case {
             let r = c
                 .beta()
                 .agents()
-                .delete(j::<String>("\"p-agent-id\""))
+                .delete(j::<String>(r#""p-agent-id""#))
                 .send()
                 .await?;
             {
@@ -1508,10 +1504,10 @@ fn agents_api_v1_agents_update() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"instructions\":\"sample-text\",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"model\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"handoffs\":[\"sample-text\"],\"deployment_chat\":true,\"metadata\":{\"key\":{\"any\":\"value\"}},\"version_message\":\"sample-text\"}"),
+            body: Some(r#"{"instructions":"sample-text","tools":[{"type":"function","function":{"name":"sample-text","parameters":{"key":{"any":"value"}}}}],"completion_args":{"stop":"sample-text","presence_penalty":0.5,"frequency_penalty":0.5,"temperature":0.5,"top_p":0.5,"max_tokens":7,"random_seed":7,"prediction":{"type":"content","content":"sample-text"},"response_format":{"type":"text","json_schema":{"name":"sample-text","description":"sample-text","schema":{"key":{"any":"value"}},"strict":true}},"tool_choice":"auto","reasoning_effort":"none"},"guardrails":[{"block_on_error":true,"moderation_llm_v1":{"model_name":"sample-text","custom_category_thresholds":{},"ignore_other_categories":true,"action":"none"},"moderation_llm_v2":{"model_name":"sample-text","custom_category_thresholds":{},"ignore_other_categories":true,"action":"none"}}],"model":"sample-text","name":"sample-text","description":"sample-text","handoffs":["sample-text"],"deployment_chat":true,"metadata":{"key":{"any":"value"}},"version_message":"sample-text"}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"instructions\":\"sample-text\",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"model\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"handoffs\":[\"sample-text\"],\"metadata\":{\"key\":{\"any\":\"value\"}},\"object\":\"agent\",\"id\":\"sample-text\",\"version\":7,\"versions\":[7],\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deployment_chat\":true,\"source\":\"sample-text\",\"version_message\":\"sample-text\"}"),
+            response: Some(r#"{"instructions":"sample-text","tools":[{"type":"function","function":{"name":"sample-text","parameters":{"key":{"any":"value"}}}}],"completion_args":{"stop":"sample-text","presence_penalty":0.5,"frequency_penalty":0.5,"temperature":0.5,"top_p":0.5,"max_tokens":7,"random_seed":7,"prediction":{"type":"content","content":"sample-text"},"response_format":{"type":"text","json_schema":{"name":"sample-text","description":"sample-text","schema":{"key":{"any":"value"}},"strict":true}},"tool_choice":"auto","reasoning_effort":"none"},"guardrails":[{"block_on_error":true,"moderation_llm_v1":{"model_name":"sample-text","custom_category_thresholds":{},"ignore_other_categories":true,"action":"none"},"moderation_llm_v2":{"model_name":"sample-text","custom_category_thresholds":{},"ignore_other_categories":true,"action":"none"}}],"model":"sample-text","name":"sample-text","description":"sample-text","handoffs":["sample-text"],"metadata":{"key":{"any":"value"}},"object":"agent","id":"sample-text","version":7,"versions":[7],"created_at":"2024-05-01T12:00:00Z","updated_at":"2024-05-01T12:00:00Z","deployment_chat":true,"source":"sample-text","version_message":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -1519,11 +1515,11 @@ fn agents_api_v1_agents_update() -> Case {
                 .beta()
                 .agents()
                 .update(
-                    j::<String>("\"p-agent-id\""),
+                    j::<String>(r#""p-agent-id""#),
                     j::<
                         UpdateAgentRequest,
                     >(
-                        "{\"instructions\":\"sample-text\",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"model\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"handoffs\":[\"sample-text\"],\"deployment_chat\":true,\"metadata\":{\"key\":{\"any\":\"value\"}},\"version_message\":\"sample-text\"}",
+                        r#"{"instructions":"sample-text","tools":[{"type":"function","function":{"name":"sample-text","parameters":{"key":{"any":"value"}}}}],"completion_args":{"stop":"sample-text","presence_penalty":0.5,"frequency_penalty":0.5,"temperature":0.5,"top_p":0.5,"max_tokens":7,"random_seed":7,"prediction":{"type":"content","content":"sample-text"},"response_format":{"type":"text","json_schema":{"name":"sample-text","description":"sample-text","schema":{"key":{"any":"value"}},"strict":true}},"tool_choice":"auto","reasoning_effort":"none"},"guardrails":[{"block_on_error":true,"moderation_llm_v1":{"model_name":"sample-text","custom_category_thresholds":{},"ignore_other_categories":true,"action":"none"},"moderation_llm_v2":{"model_name":"sample-text","custom_category_thresholds":{},"ignore_other_categories":true,"action":"none"}}],"model":"sample-text","name":"sample-text","description":"sample-text","handoffs":["sample-text"],"deployment_chat":true,"metadata":{"key":{"any":"value"}},"version_message":"sample-text"}"#,
                     ),
                 )
                 .send()
@@ -1549,14 +1545,14 @@ fn agents_api_v1_agents_update_version() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"instructions\":\"sample-text\",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"model\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"handoffs\":[\"sample-text\"],\"metadata\":{\"key\":{\"any\":\"value\"}},\"object\":\"agent\",\"id\":\"sample-text\",\"version\":7,\"versions\":[7],\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deployment_chat\":true,\"source\":\"sample-text\",\"version_message\":\"sample-text\"}"),
+            response: Some(r#"{"instructions":"sample-text","tools":[{"type":"function","function":{"name":"sample-text","parameters":{"key":{"any":"value"}}}}],"completion_args":{"stop":"sample-text","presence_penalty":0.5,"frequency_penalty":0.5,"temperature":0.5,"top_p":0.5,"max_tokens":7,"random_seed":7,"prediction":{"type":"content","content":"sample-text"},"response_format":{"type":"text","json_schema":{"name":"sample-text","description":"sample-text","schema":{"key":{"any":"value"}},"strict":true}},"tool_choice":"auto","reasoning_effort":"none"},"guardrails":[{"block_on_error":true,"moderation_llm_v1":{"model_name":"sample-text","custom_category_thresholds":{},"ignore_other_categories":true,"action":"none"},"moderation_llm_v2":{"model_name":"sample-text","custom_category_thresholds":{},"ignore_other_categories":true,"action":"none"}}],"model":"sample-text","name":"sample-text","description":"sample-text","handoffs":["sample-text"],"metadata":{"key":{"any":"value"}},"object":"agent","id":"sample-text","version":7,"versions":[7],"created_at":"2024-05-01T12:00:00Z","updated_at":"2024-05-01T12:00:00Z","deployment_chat":true,"source":"sample-text","version_message":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .agents()
-                .update_version(j::<String>("\"p-agent-id\""), j::<i64>("7"))
+                .update_version(j::<String>(r#""p-agent-id""#), j::<i64>("7"))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -1581,14 +1577,14 @@ fn agents_api_v1_agents_list_versions() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("[{\"instructions\":\"sample-text\",\"tools\":[{\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}},\"type\":\"function\"}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}}}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{},\"moderation_llm_v2\":{}}],\"model\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"handoffs\":[\"sample-text\"],\"metadata\":{\"key\":{\"any\":\"value\"}},\"object\":\"agent\",\"id\":\"sample-text\",\"version\":7,\"versions\":[7],\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deployment_chat\":true,\"source\":\"sample-text\",\"version_message\":\"sample-text\"}]"),
+            response: Some(r#"[{"instructions":"sample-text","tools":[{"function":{"name":"sample-text","parameters":{"key":{"any":"value"}}},"type":"function"}],"completion_args":{"stop":"sample-text","presence_penalty":0.5,"frequency_penalty":0.5,"temperature":0.5,"top_p":0.5,"max_tokens":7,"random_seed":7,"prediction":{"type":"content","content":"sample-text"},"response_format":{"type":"text","json_schema":{"name":"sample-text","schema":{"key":{"any":"value"}}}},"tool_choice":"auto","reasoning_effort":"none"},"guardrails":[{"block_on_error":true,"moderation_llm_v1":{},"moderation_llm_v2":{}}],"model":"sample-text","name":"sample-text","description":"sample-text","handoffs":["sample-text"],"metadata":{"key":{"any":"value"}},"object":"agent","id":"sample-text","version":7,"versions":[7],"created_at":"2024-05-01T12:00:00Z","updated_at":"2024-05-01T12:00:00Z","deployment_chat":true,"source":"sample-text","version_message":"sample-text"}]"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .agents()
-                .list_versions(j::<String>("\"p-agent-id\""))
+                .list_versions(j::<String>(r#""p-agent-id""#))
                 .page(j::<i64>("7"))
                 .page_size(j::<i64>("7"))
                 .send()
@@ -1612,14 +1608,17 @@ fn agents_api_v1_agents_get_version() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"instructions\":\"sample-text\",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"model\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"handoffs\":[\"sample-text\"],\"metadata\":{\"key\":{\"any\":\"value\"}},\"object\":\"agent\",\"id\":\"sample-text\",\"version\":7,\"versions\":[7],\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deployment_chat\":true,\"source\":\"sample-text\",\"version_message\":\"sample-text\"}"),
+            response: Some(r#"{"instructions":"sample-text","tools":[{"type":"function","function":{"name":"sample-text","parameters":{"key":{"any":"value"}}}}],"completion_args":{"stop":"sample-text","presence_penalty":0.5,"frequency_penalty":0.5,"temperature":0.5,"top_p":0.5,"max_tokens":7,"random_seed":7,"prediction":{"type":"content","content":"sample-text"},"response_format":{"type":"text","json_schema":{"name":"sample-text","description":"sample-text","schema":{"key":{"any":"value"}},"strict":true}},"tool_choice":"auto","reasoning_effort":"none"},"guardrails":[{"block_on_error":true,"moderation_llm_v1":{"model_name":"sample-text","custom_category_thresholds":{},"ignore_other_categories":true,"action":"none"},"moderation_llm_v2":{"model_name":"sample-text","custom_category_thresholds":{},"ignore_other_categories":true,"action":"none"}}],"model":"sample-text","name":"sample-text","description":"sample-text","handoffs":["sample-text"],"metadata":{"key":{"any":"value"}},"object":"agent","id":"sample-text","version":7,"versions":[7],"created_at":"2024-05-01T12:00:00Z","updated_at":"2024-05-01T12:00:00Z","deployment_chat":true,"source":"sample-text","version_message":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .agents()
-                .get_version(j::<String>("\"p-agent-id\""), j::<String>("\"p-version\""))
+                .get_version(
+                    j::<String>(r#""p-agent-id""#),
+                    j::<String>(r#""p-version""#),
+                )
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -1641,14 +1640,14 @@ fn agents_api_v1_agents_list_version_aliases() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("[{\"alias\":\"sample-text\",\"version\":7,\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\"}]"),
+            response: Some(r#"[{"alias":"sample-text","version":7,"created_at":"2024-05-01T12:00:00Z","updated_at":"2024-05-01T12:00:00Z"}]"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .agents()
-                .list_version_aliases(j::<String>("\"p-agent-id\""))
+                .list_version_aliases(j::<String>(r#""p-agent-id""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -1673,7 +1672,7 @@ fn agents_api_v1_agents_create_or_update_alias() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"alias\":\"sample-text\",\"version\":7,\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\"}"),
+            response: Some(r#"{"alias":"sample-text","version":7,"created_at":"2024-05-01T12:00:00Z","updated_at":"2024-05-01T12:00:00Z"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -1681,8 +1680,8 @@ fn agents_api_v1_agents_create_or_update_alias() -> Case {
                 .beta()
                 .agents()
                 .create_version_alias(
-                    j::<String>("\"p-agent-id\""),
-                    j::<String>("\"sample-text\""),
+                    j::<String>(r#""p-agent-id""#),
+                    j::<String>(r#""sample-text""#),
                     j::<i64>("7"),
                 )
                 .send()
@@ -1716,8 +1715,8 @@ fn agents_api_v1_agents_delete_alias() -> Case {
                 .beta()
                 .agents()
                 .delete_version_alias(
-                    j::<String>("\"p-agent-id\""),
-                    j::<String>("\"sample-text\""),
+                    j::<String>(r#""p-agent-id""#),
+                    j::<String>(r#""sample-text""#),
                 )
                 .send()
                 .await?;
@@ -1752,7 +1751,7 @@ fn files_api_routes_list_files() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"data\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"object\":\"sample-text\",\"bytes\":7,\"created_at\":7,\"filename\":\"sample-text\",\"purpose\":\"fine-tune\",\"sample_type\":\"pretrain\",\"num_lines\":7,\"mimetype\":\"sample-text\",\"source\":\"upload\",\"signature\":\"sample-text\",\"expires_at\":7,\"visibility\":\"workspace\"}],\"object\":\"sample-text\",\"total\":7}"),
+            response: Some(r#"{"data":[{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","object":"sample-text","bytes":7,"created_at":7,"filename":"sample-text","purpose":"fine-tune","sample_type":"pretrain","num_lines":7,"mimetype":"sample-text","source":"upload","signature":"sample-text","expires_at":7,"visibility":"workspace"}],"object":"sample-text","total":7}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -1762,11 +1761,11 @@ fn files_api_routes_list_files() -> Case {
                 .page(j::<i64>("7"))
                 .page_size(j::<i64>("7"))
                 .include_total(j::<bool>("true"))
-                .sample_type(j::<Vec<SampleType>>("[\"pretrain\"]"))
-                .source(j::<Vec<Source>>("[\"upload\"]"))
-                .search(j::<String>("\"sample-text\""))
-                .purpose(j::<FilePurpose>("\"fine-tune\""))
-                .mimetypes(j::<Vec<String>>("[\"sample-text\"]"))
+                .sample_type(j::<Vec<SampleType>>(r#"["pretrain"]"#))
+                .source(j::<Vec<Source>>(r#"["upload"]"#))
+                .search(j::<String>(r#""sample-text""#))
+                .purpose(j::<FilePurpose>(r#""fine-tune""#))
+                .mimetypes(j::<Vec<String>>(r#"["sample-text"]"#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -1788,7 +1787,7 @@ fn files_api_routes_upload_file() -> Case {
             body: None,
             multipart_fields: Some(&["file"]),
             status: 200u16,
-            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"object\":\"sample-text\",\"bytes\":7,\"created_at\":7,\"filename\":\"sample-text\",\"purpose\":\"fine-tune\",\"sample_type\":\"pretrain\",\"num_lines\":7,\"mimetype\":\"sample-text\",\"source\":\"upload\",\"signature\":\"sample-text\",\"expires_at\":7,\"visibility\":\"workspace\"}"),
+            response: Some(r#"{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","object":"sample-text","bytes":7,"created_at":7,"filename":"sample-text","purpose":"fine-tune","sample_type":"pretrain","num_lines":7,"mimetype":"sample-text","source":"upload","signature":"sample-text","expires_at":7,"visibility":"workspace"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -1823,13 +1822,13 @@ fn files_api_routes_retrieve_file() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"object\":\"sample-text\",\"bytes\":7,\"created_at\":7,\"filename\":\"sample-text\",\"purpose\":\"fine-tune\",\"sample_type\":\"pretrain\",\"num_lines\":7,\"mimetype\":\"sample-text\",\"source\":\"upload\",\"signature\":\"sample-text\",\"expires_at\":7,\"visibility\":\"workspace\",\"deleted\":true}"),
+            response: Some(r#"{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","object":"sample-text","bytes":7,"created_at":7,"filename":"sample-text","purpose":"fine-tune","sample_type":"pretrain","num_lines":7,"mimetype":"sample-text","source":"upload","signature":"sample-text","expires_at":7,"visibility":"workspace","deleted":true}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .files()
-                .retrieve(j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""))
+                .retrieve(j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -1851,13 +1850,13 @@ fn files_api_routes_delete_file() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"object\":\"sample-text\",\"deleted\":true}"),
+            response: Some(r#"{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","object":"sample-text","deleted":true}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .files()
-                .delete(j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""))
+                .delete(j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -1885,7 +1884,7 @@ fn files_api_routes_download_file() -> Case {
         call: Some(|c| Box::pin(async move {
             let r = c
                 .files()
-                .download(j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""))
+                .download(j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#))
                 .send()
                 .await?;
             binary(r).await
@@ -1909,13 +1908,13 @@ fn files_api_routes_get_signed_url() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"url\":\"sample-text\"}"),
+            response: Some(r#"{"url":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .files()
-                .get_signed_url(j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""))
+                .get_signed_url(j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#))
                 .expiry(j::<i64>("7"))
                 .send()
                 .await?;
@@ -1935,20 +1934,20 @@ fn jobs_api_routes_fine_tuning_update_fine_tuned_model() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"name\":\"sample-text\",\"description\":\"sample-text\"}"),
+            body: Some(r#"{"name":"sample-text","description":"sample-text"}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"id\":\"sample-text\",\"object\":\"model\",\"created\":7,\"owned_by\":\"sample-text\",\"workspace_id\":\"sample-text\",\"root\":\"sample-text\",\"root_version\":\"sample-text\",\"archived\":true,\"name\":\"sample-text\",\"description\":\"sample-text\",\"capabilities\":{\"completion_chat\":true,\"completion_fim\":true,\"function_calling\":true,\"fine_tuning\":true,\"classification\":true},\"max_context_length\":7,\"aliases\":[\"sample-text\"],\"job\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"model_type\":\"completion\"}"),
+            response: Some(r#"{"id":"sample-text","object":"model","created":7,"owned_by":"sample-text","workspace_id":"sample-text","root":"sample-text","root_version":"sample-text","archived":true,"name":"sample-text","description":"sample-text","capabilities":{"completion_chat":true,"completion_fim":true,"function_calling":true,"fine_tuning":true,"classification":true},"max_context_length":7,"aliases":["sample-text"],"job":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","model_type":"completion"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .models()
                 .update(
-                    j::<String>("\"p-model-id\""),
+                    j::<String>(r#""p-model-id""#),
                     j::<
                         UpdateModelRequest,
-                    >("{\"name\":\"sample-text\",\"description\":\"sample-text\"}"),
+                    >(r#"{"name":"sample-text","description":"sample-text"}"#),
                 )
                 .send()
                 .await?;
@@ -1971,11 +1970,11 @@ fn jobs_api_routes_fine_tuning_archive_fine_tuned_model() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"id\":\"sample-text\",\"object\":\"model\",\"archived\":true}"),
+            response: Some(r#"{"id":"sample-text","object":"model","archived":true}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
-            let r = c.models().archive(j::<String>("\"p-model-id\"")).send().await?;
+            let r = c.models().archive(j::<String>(r#""p-model-id""#)).send().await?;
             Ok(to_json(&r))
         })),
         stream: None,
@@ -1995,11 +1994,11 @@ fn jobs_api_routes_fine_tuning_unarchive_fine_tuned_model() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"id\":\"sample-text\",\"object\":\"model\",\"archived\":true}"),
+            response: Some(r#"{"id":"sample-text","object":"model","archived":true}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
-            let r = c.models().unarchive(j::<String>("\"p-model-id\"")).send().await?;
+            let r = c.models().unarchive(j::<String>(r#""p-model-id""#)).send().await?;
             Ok(to_json(&r))
         })),
         stream: None,
@@ -2018,7 +2017,7 @@ fn jobs_api_routes_batch_get_batch_jobs() -> Case {
                 ("page_size", "7"),
                 ("model", "sample-text"),
                 ("agent_id", "sample-text"),
-                ("metadata", "{\"key\":{\"any\":\"value\"}}"),
+                ("metadata", r#"{"key":{"any":"value"}}"#),
                 ("created_after", "2024-05-01T12:00:00Z"),
                 ("created_by_me", "true"),
                 ("status", "QUEUED"),
@@ -2029,7 +2028,7 @@ fn jobs_api_routes_batch_get_batch_jobs() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"data\":[{\"id\":\"sample-text\",\"object\":\"batch\",\"input_files\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"],\"metadata\":{\"key\":{\"any\":\"value\"}},\"endpoint\":\"sample-text\",\"model\":\"sample-text\",\"agent_id\":\"sample-text\",\"output_file\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"error_file\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"errors\":[{\"message\":\"sample-text\"}],\"outputs\":[{\"key\":{\"any\":\"value\"}}],\"status\":\"QUEUED\",\"created_at\":7,\"total_requests\":7,\"completed_requests\":7,\"succeeded_requests\":7,\"failed_requests\":7,\"started_at\":7,\"completed_at\":7}],\"object\":\"list\",\"total\":7}"),
+            response: Some(r#"{"data":[{"id":"sample-text","object":"batch","input_files":["3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"],"metadata":{"key":{"any":"value"}},"endpoint":"sample-text","model":"sample-text","agent_id":"sample-text","output_file":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","error_file":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","errors":[{"message":"sample-text"}],"outputs":[{"key":{"any":"value"}}],"status":"QUEUED","created_at":7,"total_requests":7,"completed_requests":7,"succeeded_requests":7,"failed_requests":7,"started_at":7,"completed_at":7}],"object":"list","total":7}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -2039,17 +2038,17 @@ fn jobs_api_routes_batch_get_batch_jobs() -> Case {
                 .list()
                 .page(j::<i64>("7"))
                 .page_size(j::<i64>("7"))
-                .model(j::<String>("\"sample-text\""))
-                .agent_id(j::<String>("\"sample-text\""))
+                .model(j::<String>(r#""sample-text""#))
+                .agent_id(j::<String>(r#""sample-text""#))
                 .metadata(
                     j::<
                         std::collections::BTreeMap<String, serde_json::Value>,
-                    >("{\"key\":{\"any\":\"value\"}}"),
+                    >(r#"{"key":{"any":"value"}}"#),
                 )
-                .created_after(j::<String>("\"2024-05-01T12:00:00Z\""))
+                .created_after(j::<String>(r#""2024-05-01T12:00:00Z""#))
                 .created_by_me(j::<bool>("true"))
-                .status(j::<Vec<BatchJobStatus>>("[\"QUEUED\"]"))
-                .order_by(j::<JobsListOrderBy>("\"created\""))
+                .status(j::<Vec<BatchJobStatus>>(r#"["QUEUED"]"#))
+                .order_by(j::<JobsListOrderBy>(r#""created""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -2068,10 +2067,10 @@ fn jobs_api_routes_batch_create_batch_job() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"input_files\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"],\"requests\":[{\"custom_id\":\"sample-text\",\"body\":{\"key\":{\"any\":\"value\"}}}],\"endpoint\":\"/v1/chat/completions\",\"model\":\"sample-text\",\"agent_id\":\"sample-text\",\"metadata\":{\"key\":\"sample-text\"},\"timeout_hours\":7}"),
+            body: Some(r#"{"input_files":["3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"],"requests":[{"custom_id":"sample-text","body":{"key":{"any":"value"}}}],"endpoint":"/v1/chat/completions","model":"sample-text","agent_id":"sample-text","metadata":{"key":"sample-text"},"timeout_hours":7}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"id\":\"sample-text\",\"object\":\"batch\",\"input_files\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"],\"metadata\":{\"key\":{\"any\":\"value\"}},\"endpoint\":\"sample-text\",\"model\":\"sample-text\",\"agent_id\":\"sample-text\",\"output_file\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"error_file\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"errors\":[{\"message\":\"sample-text\",\"count\":7}],\"outputs\":[{\"key\":{\"any\":\"value\"}}],\"status\":\"QUEUED\",\"created_at\":7,\"total_requests\":7,\"completed_requests\":7,\"succeeded_requests\":7,\"failed_requests\":7,\"started_at\":7,\"completed_at\":7}"),
+            response: Some(r#"{"id":"sample-text","object":"batch","input_files":["3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"],"metadata":{"key":{"any":"value"}},"endpoint":"sample-text","model":"sample-text","agent_id":"sample-text","output_file":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","error_file":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","errors":[{"message":"sample-text","count":7}],"outputs":[{"key":{"any":"value"}}],"status":"QUEUED","created_at":7,"total_requests":7,"completed_requests":7,"succeeded_requests":7,"failed_requests":7,"started_at":7,"completed_at":7}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -2082,7 +2081,7 @@ fn jobs_api_routes_batch_create_batch_job() -> Case {
                     j::<
                         CreateBatchJobRequest,
                     >(
-                        "{\"input_files\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"],\"requests\":[{\"custom_id\":\"sample-text\",\"body\":{\"key\":{\"any\":\"value\"}}}],\"endpoint\":\"/v1/chat/completions\",\"model\":\"sample-text\",\"agent_id\":\"sample-text\",\"metadata\":{\"key\":\"sample-text\"},\"timeout_hours\":7}",
+                        r#"{"input_files":["3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"],"requests":[{"custom_id":"sample-text","body":{"key":{"any":"value"}}}],"endpoint":"/v1/chat/completions","model":"sample-text","agent_id":"sample-text","metadata":{"key":"sample-text"},"timeout_hours":7}"#,
                     ),
                 )
                 .send()
@@ -2108,14 +2107,14 @@ fn jobs_api_routes_batch_get_batch_job() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"id\":\"sample-text\",\"object\":\"batch\",\"input_files\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"],\"metadata\":{\"key\":{\"any\":\"value\"}},\"endpoint\":\"sample-text\",\"model\":\"sample-text\",\"agent_id\":\"sample-text\",\"output_file\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"error_file\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"errors\":[{\"message\":\"sample-text\",\"count\":7}],\"outputs\":[{\"key\":{\"any\":\"value\"}}],\"status\":\"QUEUED\",\"created_at\":7,\"total_requests\":7,\"completed_requests\":7,\"succeeded_requests\":7,\"failed_requests\":7,\"started_at\":7,\"completed_at\":7}"),
+            response: Some(r#"{"id":"sample-text","object":"batch","input_files":["3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"],"metadata":{"key":{"any":"value"}},"endpoint":"sample-text","model":"sample-text","agent_id":"sample-text","output_file":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","error_file":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","errors":[{"message":"sample-text","count":7}],"outputs":[{"key":{"any":"value"}}],"status":"QUEUED","created_at":7,"total_requests":7,"completed_requests":7,"succeeded_requests":7,"failed_requests":7,"started_at":7,"completed_at":7}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .batch()
                 .jobs()
-                .get(j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""))
+                .get(j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#))
                 .inline(j::<bool>("true"))
                 .send()
                 .await?;
@@ -2138,14 +2137,14 @@ fn jobs_api_routes_batch_delete_batch_job() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"id\":\"sample-text\",\"object\":\"batch\",\"deleted\":true}"),
+            response: Some(r#"{"id":"sample-text","object":"batch","deleted":true}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .batch()
                 .jobs()
-                .delete(j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""))
+                .delete(j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -2167,14 +2166,14 @@ fn jobs_api_routes_batch_cancel_batch_job() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"id\":\"sample-text\",\"object\":\"batch\",\"input_files\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"],\"metadata\":{\"key\":{\"any\":\"value\"}},\"endpoint\":\"sample-text\",\"model\":\"sample-text\",\"agent_id\":\"sample-text\",\"output_file\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"error_file\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"errors\":[{\"message\":\"sample-text\",\"count\":7}],\"outputs\":[{\"key\":{\"any\":\"value\"}}],\"status\":\"QUEUED\",\"created_at\":7,\"total_requests\":7,\"completed_requests\":7,\"succeeded_requests\":7,\"failed_requests\":7,\"started_at\":7,\"completed_at\":7}"),
+            response: Some(r#"{"id":"sample-text","object":"batch","input_files":["3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"],"metadata":{"key":{"any":"value"}},"endpoint":"sample-text","model":"sample-text","agent_id":"sample-text","output_file":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","error_file":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","errors":[{"message":"sample-text","count":7}],"outputs":[{"key":{"any":"value"}}],"status":"QUEUED","created_at":7,"total_requests":7,"completed_requests":7,"succeeded_requests":7,"failed_requests":7,"started_at":7,"completed_at":7}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .batch()
                 .jobs()
-                .cancel(j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""))
+                .cancel(j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -2193,10 +2192,10 @@ fn chat_completion_v1_chat_completions_post() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"model\":\"sample-text\",\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"stream\":false,\"stop\":\"sample-text\",\"random_seed\":7,\"metadata\":{\"key\":{\"any\":\"value\"}},\"messages\":[{\"role\":\"system\",\"content\":\"sample-text\"}],\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"tool_choice\":\"auto\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"n\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"parallel_tool_calls\":true,\"reasoning_effort\":\"none\",\"prompt_mode\":\"reasoning\",\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"prompt_cache_key\":\"sample-text\",\"service_tier\":\"auto\",\"safe_prompt\":true}"),
+            body: Some(r#"{"model":"sample-text","temperature":0.5,"top_p":0.5,"max_tokens":7,"stream":false,"stop":"sample-text","random_seed":7,"metadata":{"key":{"any":"value"}},"messages":[{"role":"system","content":"sample-text"}],"response_format":{"type":"text","json_schema":{"name":"sample-text","description":"sample-text","schema":{"key":{"any":"value"}},"strict":true}},"tools":[{"type":"function","function":{"name":"sample-text","parameters":{"key":{"any":"value"}}}}],"tool_choice":"auto","presence_penalty":0.5,"frequency_penalty":0.5,"n":7,"prediction":{"type":"content","content":"sample-text"},"parallel_tool_calls":true,"reasoning_effort":"none","prompt_mode":"reasoning","guardrails":[{"block_on_error":true,"moderation_llm_v1":{"model_name":"sample-text","custom_category_thresholds":{},"ignore_other_categories":true,"action":"none"},"moderation_llm_v2":{"model_name":"sample-text","custom_category_thresholds":{},"ignore_other_categories":true,"action":"none"}}],"prompt_cache_key":"sample-text","service_tier":"auto","safe_prompt":true}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"id\":\"sample-text\",\"object\":\"sample-text\",\"model\":\"sample-text\",\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":7,\"total_tokens\":7,\"prompt_audio_seconds\":7,\"service_tier\":\"sample-text\"},\"created\":7,\"choices\":[{\"index\":7,\"message\":{\"role\":\"assistant\",\"content\":\"sample-text\",\"tool_calls\":[{\"function\":{\"name\":\"sample-text\",\"arguments\":\"sample-text\"}}],\"prefix\":true},\"messages\":[{}],\"finish_reason\":\"stop\"}]}"),
+            response: Some(r#"{"id":"sample-text","object":"sample-text","model":"sample-text","usage":{"prompt_tokens":7,"completion_tokens":7,"total_tokens":7,"prompt_audio_seconds":7,"service_tier":"sample-text"},"created":7,"choices":[{"index":7,"message":{"role":"assistant","content":"sample-text","tool_calls":[{"function":{"name":"sample-text","arguments":"sample-text"}}],"prefix":true},"messages":[{}],"finish_reason":"stop"}]}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -2206,7 +2205,7 @@ fn chat_completion_v1_chat_completions_post() -> Case {
                     j::<
                         ChatCompletionRequest,
                     >(
-                        "{\"model\":\"sample-text\",\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"stream\":true,\"stop\":\"sample-text\",\"random_seed\":7,\"metadata\":{\"key\":{\"any\":\"value\"}},\"messages\":[{\"role\":\"system\",\"content\":\"sample-text\"}],\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"tool_choice\":\"auto\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"n\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"parallel_tool_calls\":true,\"reasoning_effort\":\"none\",\"prompt_mode\":\"reasoning\",\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"prompt_cache_key\":\"sample-text\",\"service_tier\":\"auto\",\"safe_prompt\":true}",
+                        r#"{"model":"sample-text","temperature":0.5,"top_p":0.5,"max_tokens":7,"stream":true,"stop":"sample-text","random_seed":7,"metadata":{"key":{"any":"value"}},"messages":[{"role":"system","content":"sample-text"}],"response_format":{"type":"text","json_schema":{"name":"sample-text","description":"sample-text","schema":{"key":{"any":"value"}},"strict":true}},"tools":[{"type":"function","function":{"name":"sample-text","parameters":{"key":{"any":"value"}}}}],"tool_choice":"auto","presence_penalty":0.5,"frequency_penalty":0.5,"n":7,"prediction":{"type":"content","content":"sample-text"},"parallel_tool_calls":true,"reasoning_effort":"none","prompt_mode":"reasoning","guardrails":[{"block_on_error":true,"moderation_llm_v1":{"model_name":"sample-text","custom_category_thresholds":{},"ignore_other_categories":true,"action":"none"},"moderation_llm_v2":{"model_name":"sample-text","custom_category_thresholds":{},"ignore_other_categories":true,"action":"none"}}],"prompt_cache_key":"sample-text","service_tier":"auto","safe_prompt":true}"#,
                     ),
                 )
                 .send()
@@ -2227,10 +2226,10 @@ fn chat_completion_v1_chat_completions_post_2() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"model\":\"sample-text\",\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"stream\":true,\"stop\":\"sample-text\",\"random_seed\":7,\"metadata\":{\"key\":{\"any\":\"value\"}},\"messages\":[{\"role\":\"system\",\"content\":\"sample-text\"}],\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"tool_choice\":\"auto\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"n\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"parallel_tool_calls\":true,\"reasoning_effort\":\"none\",\"prompt_mode\":\"reasoning\",\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"prompt_cache_key\":\"sample-text\",\"service_tier\":\"auto\",\"safe_prompt\":true}"),
+            body: Some(r#"{"model":"sample-text","temperature":0.5,"top_p":0.5,"max_tokens":7,"stream":true,"stop":"sample-text","random_seed":7,"metadata":{"key":{"any":"value"}},"messages":[{"role":"system","content":"sample-text"}],"response_format":{"type":"text","json_schema":{"name":"sample-text","description":"sample-text","schema":{"key":{"any":"value"}},"strict":true}},"tools":[{"type":"function","function":{"name":"sample-text","parameters":{"key":{"any":"value"}}}}],"tool_choice":"auto","presence_penalty":0.5,"frequency_penalty":0.5,"n":7,"prediction":{"type":"content","content":"sample-text"},"parallel_tool_calls":true,"reasoning_effort":"none","prompt_mode":"reasoning","guardrails":[{"block_on_error":true,"moderation_llm_v1":{"model_name":"sample-text","custom_category_thresholds":{},"ignore_other_categories":true,"action":"none"},"moderation_llm_v2":{"model_name":"sample-text","custom_category_thresholds":{},"ignore_other_categories":true,"action":"none"}}],"prompt_cache_key":"sample-text","service_tier":"auto","safe_prompt":true}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"id\":\"sample-text\",\"object\":\"sample-text\",\"created\":7,\"model\":\"sample-text\",\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":7,\"total_tokens\":7,\"prompt_audio_seconds\":7,\"service_tier\":\"sample-text\"},\"choices\":[{\"index\":7,\"delta\":{\"role\":\"sample-text\",\"content\":\"sample-text\",\"tool_calls\":[{\"function\":{\"name\":\"sample-text\",\"arguments\":\"sample-text\"}}],\"tool_call_id\":\"sample-text\",\"index\":7,\"metadata\":{\"key\":{\"any\":\"value\"}}},\"finish_reason\":\"stop\"}]}"),
+            response: Some(r#"{"id":"sample-text","object":"sample-text","created":7,"model":"sample-text","usage":{"prompt_tokens":7,"completion_tokens":7,"total_tokens":7,"prompt_audio_seconds":7,"service_tier":"sample-text"},"choices":[{"index":7,"delta":{"role":"sample-text","content":"sample-text","tool_calls":[{"function":{"name":"sample-text","arguments":"sample-text"}}],"tool_call_id":"sample-text","index":7,"metadata":{"key":{"any":"value"}}},"finish_reason":"stop"}]}"#),
             kind: Kind::Sse,
         },
         call: None,
@@ -2241,7 +2240,7 @@ fn chat_completion_v1_chat_completions_post_2() -> Case {
                     j::<
                         ChatCompletionRequest,
                     >(
-                        "{\"model\":\"sample-text\",\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"stream\":false,\"stop\":\"sample-text\",\"random_seed\":7,\"metadata\":{\"key\":{\"any\":\"value\"}},\"messages\":[{\"role\":\"system\",\"content\":\"sample-text\"}],\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"tool_choice\":\"auto\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"n\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"parallel_tool_calls\":true,\"reasoning_effort\":\"none\",\"prompt_mode\":\"reasoning\",\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"prompt_cache_key\":\"sample-text\",\"service_tier\":\"auto\",\"safe_prompt\":true}",
+                        r#"{"model":"sample-text","temperature":0.5,"top_p":0.5,"max_tokens":7,"stream":false,"stop":"sample-text","random_seed":7,"metadata":{"key":{"any":"value"}},"messages":[{"role":"system","content":"sample-text"}],"response_format":{"type":"text","json_schema":{"name":"sample-text","description":"sample-text","schema":{"key":{"any":"value"}},"strict":true}},"tools":[{"type":"function","function":{"name":"sample-text","parameters":{"key":{"any":"value"}}}}],"tool_choice":"auto","presence_penalty":0.5,"frequency_penalty":0.5,"n":7,"prediction":{"type":"content","content":"sample-text"},"parallel_tool_calls":true,"reasoning_effort":"none","prompt_mode":"reasoning","guardrails":[{"block_on_error":true,"moderation_llm_v1":{"model_name":"sample-text","custom_category_thresholds":{},"ignore_other_categories":true,"action":"none"},"moderation_llm_v2":{"model_name":"sample-text","custom_category_thresholds":{},"ignore_other_categories":true,"action":"none"}}],"prompt_cache_key":"sample-text","service_tier":"auto","safe_prompt":true}"#,
                     ),
                 )
                 .send()
@@ -2261,10 +2260,10 @@ fn fim_completion_v1_fim_completions_post() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"model\":\"sample-text\",\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"stream\":false,\"stop\":\"sample-text\",\"random_seed\":7,\"metadata\":{\"key\":{\"any\":\"value\"}},\"prompt\":\"sample-text\",\"suffix\":\"sample-text\",\"min_tokens\":7,\"prompt_cache_key\":\"sample-text\"}"),
+            body: Some(r#"{"model":"sample-text","temperature":0.5,"top_p":0.5,"max_tokens":7,"stream":false,"stop":"sample-text","random_seed":7,"metadata":{"key":{"any":"value"}},"prompt":"sample-text","suffix":"sample-text","min_tokens":7,"prompt_cache_key":"sample-text"}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"id\":\"sample-text\",\"object\":\"sample-text\",\"model\":\"sample-text\",\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":7,\"total_tokens\":7,\"prompt_audio_seconds\":7,\"service_tier\":\"sample-text\"},\"created\":7,\"choices\":[{\"index\":7,\"message\":{\"role\":\"assistant\",\"content\":\"sample-text\",\"tool_calls\":[{\"function\":{\"name\":\"sample-text\",\"arguments\":\"sample-text\"}}],\"prefix\":true},\"messages\":[{}],\"finish_reason\":\"stop\"}]}"),
+            response: Some(r#"{"id":"sample-text","object":"sample-text","model":"sample-text","usage":{"prompt_tokens":7,"completion_tokens":7,"total_tokens":7,"prompt_audio_seconds":7,"service_tier":"sample-text"},"created":7,"choices":[{"index":7,"message":{"role":"assistant","content":"sample-text","tool_calls":[{"function":{"name":"sample-text","arguments":"sample-text"}}],"prefix":true},"messages":[{}],"finish_reason":"stop"}]}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -2274,7 +2273,7 @@ fn fim_completion_v1_fim_completions_post() -> Case {
                     j::<
                         FIMCompletionRequest,
                     >(
-                        "{\"model\":\"sample-text\",\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"stream\":true,\"stop\":\"sample-text\",\"random_seed\":7,\"metadata\":{\"key\":{\"any\":\"value\"}},\"prompt\":\"sample-text\",\"suffix\":\"sample-text\",\"min_tokens\":7,\"prompt_cache_key\":\"sample-text\"}",
+                        r#"{"model":"sample-text","temperature":0.5,"top_p":0.5,"max_tokens":7,"stream":true,"stop":"sample-text","random_seed":7,"metadata":{"key":{"any":"value"}},"prompt":"sample-text","suffix":"sample-text","min_tokens":7,"prompt_cache_key":"sample-text"}"#,
                     ),
                 )
                 .send()
@@ -2295,10 +2294,10 @@ fn fim_completion_v1_fim_completions_post_2() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"model\":\"sample-text\",\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"stream\":true,\"stop\":\"sample-text\",\"random_seed\":7,\"metadata\":{\"key\":{\"any\":\"value\"}},\"prompt\":\"sample-text\",\"suffix\":\"sample-text\",\"min_tokens\":7,\"prompt_cache_key\":\"sample-text\"}"),
+            body: Some(r#"{"model":"sample-text","temperature":0.5,"top_p":0.5,"max_tokens":7,"stream":true,"stop":"sample-text","random_seed":7,"metadata":{"key":{"any":"value"}},"prompt":"sample-text","suffix":"sample-text","min_tokens":7,"prompt_cache_key":"sample-text"}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"id\":\"sample-text\",\"object\":\"sample-text\",\"created\":7,\"model\":\"sample-text\",\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":7,\"total_tokens\":7,\"prompt_audio_seconds\":7,\"service_tier\":\"sample-text\"},\"choices\":[{\"index\":7,\"delta\":{\"role\":\"sample-text\",\"content\":\"sample-text\",\"tool_calls\":[{\"function\":{\"name\":\"sample-text\",\"arguments\":\"sample-text\"}}],\"tool_call_id\":\"sample-text\",\"index\":7,\"metadata\":{\"key\":{\"any\":\"value\"}}},\"finish_reason\":\"stop\"}]}"),
+            response: Some(r#"{"id":"sample-text","object":"sample-text","created":7,"model":"sample-text","usage":{"prompt_tokens":7,"completion_tokens":7,"total_tokens":7,"prompt_audio_seconds":7,"service_tier":"sample-text"},"choices":[{"index":7,"delta":{"role":"sample-text","content":"sample-text","tool_calls":[{"function":{"name":"sample-text","arguments":"sample-text"}}],"tool_call_id":"sample-text","index":7,"metadata":{"key":{"any":"value"}}},"finish_reason":"stop"}]}"#),
             kind: Kind::Sse,
         },
         call: None,
@@ -2309,7 +2308,7 @@ fn fim_completion_v1_fim_completions_post_2() -> Case {
                     j::<
                         FIMCompletionRequest,
                     >(
-                        "{\"model\":\"sample-text\",\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"stream\":false,\"stop\":\"sample-text\",\"random_seed\":7,\"metadata\":{\"key\":{\"any\":\"value\"}},\"prompt\":\"sample-text\",\"suffix\":\"sample-text\",\"min_tokens\":7,\"prompt_cache_key\":\"sample-text\"}",
+                        r#"{"model":"sample-text","temperature":0.5,"top_p":0.5,"max_tokens":7,"stream":false,"stop":"sample-text","random_seed":7,"metadata":{"key":{"any":"value"}},"prompt":"sample-text","suffix":"sample-text","min_tokens":7,"prompt_cache_key":"sample-text"}"#,
                     ),
                 )
                 .send()
@@ -2329,10 +2328,10 @@ fn agents_completion_v1_agents_completions_post() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"max_tokens\":7,\"stream\":false,\"stop\":\"sample-text\",\"random_seed\":7,\"metadata\":{\"key\":{\"any\":\"value\"}},\"messages\":[{\"role\":\"system\",\"content\":\"sample-text\"}],\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"tool_choice\":\"auto\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"n\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"parallel_tool_calls\":true,\"reasoning_effort\":\"none\",\"prompt_mode\":\"reasoning\",\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"prompt_cache_key\":\"sample-text\",\"service_tier\":\"auto\",\"agent_id\":\"sample-text\"}"),
+            body: Some(r#"{"max_tokens":7,"stream":false,"stop":"sample-text","random_seed":7,"metadata":{"key":{"any":"value"}},"messages":[{"role":"system","content":"sample-text"}],"response_format":{"type":"text","json_schema":{"name":"sample-text","description":"sample-text","schema":{"key":{"any":"value"}},"strict":true}},"tools":[{"type":"function","function":{"name":"sample-text","parameters":{"key":{"any":"value"}}}}],"tool_choice":"auto","presence_penalty":0.5,"frequency_penalty":0.5,"n":7,"prediction":{"type":"content","content":"sample-text"},"parallel_tool_calls":true,"reasoning_effort":"none","prompt_mode":"reasoning","guardrails":[{"block_on_error":true,"moderation_llm_v1":{"model_name":"sample-text","custom_category_thresholds":{},"ignore_other_categories":true,"action":"none"},"moderation_llm_v2":{"model_name":"sample-text","custom_category_thresholds":{},"ignore_other_categories":true,"action":"none"}}],"prompt_cache_key":"sample-text","service_tier":"auto","agent_id":"sample-text"}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"id\":\"sample-text\",\"object\":\"sample-text\",\"model\":\"sample-text\",\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":7,\"total_tokens\":7,\"prompt_audio_seconds\":7,\"service_tier\":\"sample-text\"},\"created\":7,\"choices\":[{\"index\":7,\"message\":{\"role\":\"assistant\",\"content\":\"sample-text\",\"tool_calls\":[{\"function\":{\"name\":\"sample-text\",\"arguments\":\"sample-text\"}}],\"prefix\":true},\"messages\":[{}],\"finish_reason\":\"stop\"}]}"),
+            response: Some(r#"{"id":"sample-text","object":"sample-text","model":"sample-text","usage":{"prompt_tokens":7,"completion_tokens":7,"total_tokens":7,"prompt_audio_seconds":7,"service_tier":"sample-text"},"created":7,"choices":[{"index":7,"message":{"role":"assistant","content":"sample-text","tool_calls":[{"function":{"name":"sample-text","arguments":"sample-text"}}],"prefix":true},"messages":[{}],"finish_reason":"stop"}]}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -2342,7 +2341,7 @@ fn agents_completion_v1_agents_completions_post() -> Case {
                     j::<
                         AgentsCompletionRequest,
                     >(
-                        "{\"max_tokens\":7,\"stream\":true,\"stop\":\"sample-text\",\"random_seed\":7,\"metadata\":{\"key\":{\"any\":\"value\"}},\"messages\":[{\"role\":\"system\",\"content\":\"sample-text\"}],\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"tool_choice\":\"auto\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"n\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"parallel_tool_calls\":true,\"reasoning_effort\":\"none\",\"prompt_mode\":\"reasoning\",\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"prompt_cache_key\":\"sample-text\",\"service_tier\":\"auto\",\"agent_id\":\"sample-text\"}",
+                        r#"{"max_tokens":7,"stream":true,"stop":"sample-text","random_seed":7,"metadata":{"key":{"any":"value"}},"messages":[{"role":"system","content":"sample-text"}],"response_format":{"type":"text","json_schema":{"name":"sample-text","description":"sample-text","schema":{"key":{"any":"value"}},"strict":true}},"tools":[{"type":"function","function":{"name":"sample-text","parameters":{"key":{"any":"value"}}}}],"tool_choice":"auto","presence_penalty":0.5,"frequency_penalty":0.5,"n":7,"prediction":{"type":"content","content":"sample-text"},"parallel_tool_calls":true,"reasoning_effort":"none","prompt_mode":"reasoning","guardrails":[{"block_on_error":true,"moderation_llm_v1":{"model_name":"sample-text","custom_category_thresholds":{},"ignore_other_categories":true,"action":"none"},"moderation_llm_v2":{"model_name":"sample-text","custom_category_thresholds":{},"ignore_other_categories":true,"action":"none"}}],"prompt_cache_key":"sample-text","service_tier":"auto","agent_id":"sample-text"}"#,
                     ),
                 )
                 .send()
@@ -2363,10 +2362,10 @@ fn agents_completion_v1_agents_completions_post_2() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"max_tokens\":7,\"stream\":true,\"stop\":\"sample-text\",\"random_seed\":7,\"metadata\":{\"key\":{\"any\":\"value\"}},\"messages\":[{\"role\":\"system\",\"content\":\"sample-text\"}],\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"tool_choice\":\"auto\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"n\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"parallel_tool_calls\":true,\"reasoning_effort\":\"none\",\"prompt_mode\":\"reasoning\",\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"prompt_cache_key\":\"sample-text\",\"service_tier\":\"auto\",\"agent_id\":\"sample-text\"}"),
+            body: Some(r#"{"max_tokens":7,"stream":true,"stop":"sample-text","random_seed":7,"metadata":{"key":{"any":"value"}},"messages":[{"role":"system","content":"sample-text"}],"response_format":{"type":"text","json_schema":{"name":"sample-text","description":"sample-text","schema":{"key":{"any":"value"}},"strict":true}},"tools":[{"type":"function","function":{"name":"sample-text","parameters":{"key":{"any":"value"}}}}],"tool_choice":"auto","presence_penalty":0.5,"frequency_penalty":0.5,"n":7,"prediction":{"type":"content","content":"sample-text"},"parallel_tool_calls":true,"reasoning_effort":"none","prompt_mode":"reasoning","guardrails":[{"block_on_error":true,"moderation_llm_v1":{"model_name":"sample-text","custom_category_thresholds":{},"ignore_other_categories":true,"action":"none"},"moderation_llm_v2":{"model_name":"sample-text","custom_category_thresholds":{},"ignore_other_categories":true,"action":"none"}}],"prompt_cache_key":"sample-text","service_tier":"auto","agent_id":"sample-text"}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"id\":\"sample-text\",\"object\":\"sample-text\",\"created\":7,\"model\":\"sample-text\",\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":7,\"total_tokens\":7,\"prompt_audio_seconds\":7,\"service_tier\":\"sample-text\"},\"choices\":[{\"index\":7,\"delta\":{\"role\":\"sample-text\",\"content\":\"sample-text\",\"tool_calls\":[{\"function\":{\"name\":\"sample-text\",\"arguments\":\"sample-text\"}}],\"tool_call_id\":\"sample-text\",\"index\":7,\"metadata\":{\"key\":{\"any\":\"value\"}}},\"finish_reason\":\"stop\"}]}"),
+            response: Some(r#"{"id":"sample-text","object":"sample-text","created":7,"model":"sample-text","usage":{"prompt_tokens":7,"completion_tokens":7,"total_tokens":7,"prompt_audio_seconds":7,"service_tier":"sample-text"},"choices":[{"index":7,"delta":{"role":"sample-text","content":"sample-text","tool_calls":[{"function":{"name":"sample-text","arguments":"sample-text"}}],"tool_call_id":"sample-text","index":7,"metadata":{"key":{"any":"value"}}},"finish_reason":"stop"}]}"#),
             kind: Kind::Sse,
         },
         call: None,
@@ -2377,7 +2376,7 @@ fn agents_completion_v1_agents_completions_post_2() -> Case {
                     j::<
                         AgentsCompletionRequest,
                     >(
-                        "{\"max_tokens\":7,\"stream\":false,\"stop\":\"sample-text\",\"random_seed\":7,\"metadata\":{\"key\":{\"any\":\"value\"}},\"messages\":[{\"role\":\"system\",\"content\":\"sample-text\"}],\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"tool_choice\":\"auto\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"n\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"parallel_tool_calls\":true,\"reasoning_effort\":\"none\",\"prompt_mode\":\"reasoning\",\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"prompt_cache_key\":\"sample-text\",\"service_tier\":\"auto\",\"agent_id\":\"sample-text\"}",
+                        r#"{"max_tokens":7,"stream":false,"stop":"sample-text","random_seed":7,"metadata":{"key":{"any":"value"}},"messages":[{"role":"system","content":"sample-text"}],"response_format":{"type":"text","json_schema":{"name":"sample-text","description":"sample-text","schema":{"key":{"any":"value"}},"strict":true}},"tools":[{"type":"function","function":{"name":"sample-text","parameters":{"key":{"any":"value"}}}}],"tool_choice":"auto","presence_penalty":0.5,"frequency_penalty":0.5,"n":7,"prediction":{"type":"content","content":"sample-text"},"parallel_tool_calls":true,"reasoning_effort":"none","prompt_mode":"reasoning","guardrails":[{"block_on_error":true,"moderation_llm_v1":{"model_name":"sample-text","custom_category_thresholds":{},"ignore_other_categories":true,"action":"none"},"moderation_llm_v2":{"model_name":"sample-text","custom_category_thresholds":{},"ignore_other_categories":true,"action":"none"}}],"prompt_cache_key":"sample-text","service_tier":"auto","agent_id":"sample-text"}"#,
                     ),
                 )
                 .send()
@@ -2397,10 +2396,10 @@ fn embeddings_v1_embeddings_post() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"model\":\"sample-text\",\"metadata\":{\"key\":{\"any\":\"value\"}},\"input\":\"sample-text\",\"output_dimension\":7,\"output_dtype\":\"float\",\"encoding_format\":\"float\"}"),
+            body: Some(r#"{"model":"sample-text","metadata":{"key":{"any":"value"}},"input":"sample-text","output_dimension":7,"output_dtype":"float","encoding_format":"float"}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"id\":\"sample-text\",\"object\":\"sample-text\",\"model\":\"sample-text\",\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":7,\"total_tokens\":7,\"prompt_audio_seconds\":7,\"service_tier\":\"sample-text\"},\"data\":[{\"object\":\"sample-text\",\"embedding\":[0.5],\"index\":7}]}"),
+            response: Some(r#"{"id":"sample-text","object":"sample-text","model":"sample-text","usage":{"prompt_tokens":7,"completion_tokens":7,"total_tokens":7,"prompt_audio_seconds":7,"service_tier":"sample-text"},"data":[{"object":"sample-text","embedding":[0.5],"index":7}]}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -2410,7 +2409,7 @@ fn embeddings_v1_embeddings_post() -> Case {
                     j::<
                         EmbeddingRequest,
                     >(
-                        "{\"model\":\"sample-text\",\"metadata\":{\"key\":{\"any\":\"value\"}},\"input\":\"sample-text\",\"output_dimension\":7,\"output_dtype\":\"float\",\"encoding_format\":\"float\"}",
+                        r#"{"model":"sample-text","metadata":{"key":{"any":"value"}},"input":"sample-text","output_dimension":7,"output_dtype":"float","encoding_format":"float"}"#,
                     ),
                 )
                 .send()
@@ -2431,10 +2430,10 @@ fn moderations_v1_moderations_post() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"model\":\"sample-text\",\"metadata\":{\"key\":{\"any\":\"value\"}},\"input\":\"sample-text\"}"),
+            body: Some(r#"{"model":"sample-text","metadata":{"key":{"any":"value"}},"input":"sample-text"}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"id\":\"sample-text\",\"model\":\"sample-text\",\"results\":[{\"categories\":{\"key\":true},\"category_scores\":{\"key\":0.5}}]}"),
+            response: Some(r#"{"id":"sample-text","model":"sample-text","results":[{"categories":{"key":true},"category_scores":{"key":0.5}}]}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -2444,7 +2443,7 @@ fn moderations_v1_moderations_post() -> Case {
                     j::<
                         ClassificationRequest,
                     >(
-                        "{\"model\":\"sample-text\",\"metadata\":{\"key\":{\"any\":\"value\"}},\"input\":\"sample-text\"}",
+                        r#"{"model":"sample-text","metadata":{"key":{"any":"value"}},"input":"sample-text"}"#,
                     ),
                 )
                 .send()
@@ -2465,10 +2464,10 @@ fn chat_moderations_v1_chat_moderations_post() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"input\":[{\"role\":\"system\",\"content\":\"sample-text\"}],\"model\":\"sample-text\"}"),
+            body: Some(r#"{"input":[{"role":"system","content":"sample-text"}],"model":"sample-text"}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"id\":\"sample-text\",\"model\":\"sample-text\",\"results\":[{\"categories\":{\"key\":true},\"category_scores\":{\"key\":0.5}}]}"),
+            response: Some(r#"{"id":"sample-text","model":"sample-text","results":[{"categories":{"key":true},"category_scores":{"key":0.5}}]}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -2478,7 +2477,7 @@ fn chat_moderations_v1_chat_moderations_post() -> Case {
                     j::<
                         ChatModerationRequest,
                     >(
-                        "{\"input\":[{\"role\":\"system\",\"content\":\"sample-text\"}],\"model\":\"sample-text\"}",
+                        r#"{"input":[{"role":"system","content":"sample-text"}],"model":"sample-text"}"#,
                     ),
                 )
                 .send()
@@ -2499,10 +2498,10 @@ fn ocr_v1_ocr_post() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"model\":\"sample-text\",\"document\":{\"type\":\"file\",\"file_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"},\"pages\":\"sample-text\",\"include_image_base64\":true,\"image_limit\":7,\"image_min_size\":7,\"bbox_annotation_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"document_annotation_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"document_annotation_prompt\":\"sample-text\",\"table_format\":\"markdown\",\"extract_header\":true,\"extract_footer\":true,\"include_blocks\":true,\"confidence_scores_granularity\":\"word\"}"),
+            body: Some(r#"{"model":"sample-text","document":{"type":"file","file_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"},"pages":"sample-text","include_image_base64":true,"image_limit":7,"image_min_size":7,"bbox_annotation_format":{"type":"text","json_schema":{"name":"sample-text","description":"sample-text","schema":{"key":{"any":"value"}},"strict":true}},"document_annotation_format":{"type":"text","json_schema":{"name":"sample-text","description":"sample-text","schema":{"key":{"any":"value"}},"strict":true}},"document_annotation_prompt":"sample-text","table_format":"markdown","extract_header":true,"extract_footer":true,"include_blocks":true,"confidence_scores_granularity":"word"}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"pages\":[{\"index\":7,\"markdown\":\"sample-text\",\"images\":[{\"id\":\"sample-text\",\"top_left_x\":7,\"top_left_y\":7,\"bottom_right_x\":7,\"bottom_right_y\":7}],\"tables\":[{\"id\":\"sample-text\",\"content\":\"sample-text\",\"format\":\"markdown\"}],\"hyperlinks\":[\"sample-text\"],\"header\":\"sample-text\",\"footer\":\"sample-text\",\"dimensions\":{\"dpi\":7,\"height\":7,\"width\":7},\"confidence_scores\":{\"word_confidence_scores\":[{\"text\":\"sample-text\",\"confidence\":0.5,\"start_index\":7}],\"average_page_confidence_score\":0.5,\"minimum_page_confidence_score\":0.5},\"blocks\":[{\"top_left_x\":7,\"top_left_y\":7,\"bottom_right_x\":7,\"bottom_right_y\":7,\"content\":\"sample-text\",\"type\":\"text\"}]}],\"model\":\"sample-text\",\"document_annotation\":\"sample-text\",\"usage_info\":{\"pages_processed\":7,\"doc_size_bytes\":7}}"),
+            response: Some(r#"{"pages":[{"index":7,"markdown":"sample-text","images":[{"id":"sample-text","top_left_x":7,"top_left_y":7,"bottom_right_x":7,"bottom_right_y":7}],"tables":[{"id":"sample-text","content":"sample-text","format":"markdown"}],"hyperlinks":["sample-text"],"header":"sample-text","footer":"sample-text","dimensions":{"dpi":7,"height":7,"width":7},"confidence_scores":{"word_confidence_scores":[{"text":"sample-text","confidence":0.5,"start_index":7}],"average_page_confidence_score":0.5,"minimum_page_confidence_score":0.5},"blocks":[{"top_left_x":7,"top_left_y":7,"bottom_right_x":7,"bottom_right_y":7,"content":"sample-text","type":"text"}]}],"model":"sample-text","document_annotation":"sample-text","usage_info":{"pages_processed":7,"doc_size_bytes":7}}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -2512,7 +2511,7 @@ fn ocr_v1_ocr_post() -> Case {
                     j::<
                         OCRRequest,
                     >(
-                        "{\"model\":\"sample-text\",\"document\":{\"type\":\"file\",\"file_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"},\"pages\":\"sample-text\",\"include_image_base64\":true,\"image_limit\":7,\"image_min_size\":7,\"bbox_annotation_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"document_annotation_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"document_annotation_prompt\":\"sample-text\",\"table_format\":\"markdown\",\"extract_header\":true,\"extract_footer\":true,\"include_blocks\":true,\"confidence_scores_granularity\":\"word\"}",
+                        r#"{"model":"sample-text","document":{"type":"file","file_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"},"pages":"sample-text","include_image_base64":true,"image_limit":7,"image_min_size":7,"bbox_annotation_format":{"type":"text","json_schema":{"name":"sample-text","description":"sample-text","schema":{"key":{"any":"value"}},"strict":true}},"document_annotation_format":{"type":"text","json_schema":{"name":"sample-text","description":"sample-text","schema":{"key":{"any":"value"}},"strict":true}},"document_annotation_prompt":"sample-text","table_format":"markdown","extract_header":true,"extract_footer":true,"include_blocks":true,"confidence_scores_granularity":"word"}"#,
                     ),
                 )
                 .send()
@@ -2533,10 +2532,10 @@ fn classifications_v1_classifications_post() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"model\":\"sample-text\",\"metadata\":{\"key\":{\"any\":\"value\"}},\"input\":\"sample-text\"}"),
+            body: Some(r#"{"model":"sample-text","metadata":{"key":{"any":"value"}},"input":"sample-text"}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"id\":\"sample-text\",\"model\":\"sample-text\",\"results\":[{\"key\":{\"scores\":{\"key\":0.5}}}]}"),
+            response: Some(r#"{"id":"sample-text","model":"sample-text","results":[{"key":{"scores":{"key":0.5}}}]}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -2546,7 +2545,7 @@ fn classifications_v1_classifications_post() -> Case {
                     j::<
                         ClassificationRequest,
                     >(
-                        "{\"model\":\"sample-text\",\"metadata\":{\"key\":{\"any\":\"value\"}},\"input\":\"sample-text\"}",
+                        r#"{"model":"sample-text","metadata":{"key":{"any":"value"}},"input":"sample-text"}"#,
                     ),
                 )
                 .send()
@@ -2567,10 +2566,10 @@ fn chat_classifications_v1_chat_classifications_post() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"model\":\"sample-text\",\"input\":[{\"messages\":[{\"role\":\"system\",\"content\":\"sample-text\"}]}]}"),
+            body: Some(r#"{"model":"sample-text","input":[{"messages":[{"role":"system","content":"sample-text"}]}]}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"id\":\"sample-text\",\"model\":\"sample-text\",\"results\":[{\"key\":{\"scores\":{\"key\":0.5}}}]}"),
+            response: Some(r#"{"id":"sample-text","model":"sample-text","results":[{"key":{"scores":{"key":0.5}}}]}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -2580,7 +2579,7 @@ fn chat_classifications_v1_chat_classifications_post() -> Case {
                     j::<
                         ChatClassificationRequest,
                     >(
-                        "{\"model\":\"sample-text\",\"input\":[{\"messages\":[{\"role\":\"system\",\"content\":\"sample-text\"}]}]}",
+                        r#"{"model":"sample-text","input":[{"messages":[{"role":"system","content":"sample-text"}]}]}"#,
                     ),
                 )
                 .send()
@@ -2604,7 +2603,7 @@ fn audio_api_v1_transcriptions_post() -> Case {
             body: None,
             multipart_fields: Some(&["model"]),
             status: 200u16,
-            response: Some("{\"model\":\"sample-text\",\"text\":\"sample-text\",\"language\":\"sample-text\",\"segments\":[{\"type\":\"transcription_segment\",\"text\":\"sample-text\",\"start\":0.5,\"end\":0.5,\"score\":0.5,\"speaker_id\":\"sample-text\"}],\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":7,\"total_tokens\":7,\"prompt_audio_seconds\":7,\"service_tier\":\"sample-text\"}}"),
+            response: Some(r#"{"model":"sample-text","text":"sample-text","language":"sample-text","segments":[{"type":"transcription_segment","text":"sample-text","start":0.5,"end":0.5,"score":0.5,"speaker_id":"sample-text"}],"usage":{"prompt_tokens":7,"completion_tokens":7,"total_tokens":7,"prompt_audio_seconds":7,"service_tier":"sample-text"}}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -2647,7 +2646,7 @@ fn libraries_list_v1() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"pagination\":{\"total_items\":7,\"total_pages\":7,\"current_page\":7,\"page_size\":7,\"has_more\":true},\"data\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"owner_type\":\"sample-text\",\"total_size\":7,\"nb_documents\":7,\"chunk_size\":7,\"emoji\":\"sample-text\",\"description\":\"sample-text\",\"generated_description\":\"sample-text\",\"explicit_user_members_count\":7,\"explicit_workspace_members_count\":7,\"org_sharing_role\":\"sample-text\",\"generated_name\":\"sample-text\"}],\"next_page_token\":\"sample-text\"}"),
+            response: Some(r#"{"pagination":{"total_items":7,"total_pages":7,"current_page":7,"page_size":7,"has_more":true},"data":[{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","name":"sample-text","created_at":"2024-05-01T12:00:00Z","updated_at":"2024-05-01T12:00:00Z","owner_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","owner_type":"sample-text","total_size":7,"nb_documents":7,"chunk_size":7,"emoji":"sample-text","description":"sample-text","generated_description":"sample-text","explicit_user_members_count":7,"explicit_workspace_members_count":7,"org_sharing_role":"sample-text","generated_name":"sample-text"}],"next_page_token":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -2656,9 +2655,9 @@ fn libraries_list_v1() -> Case {
                 .libraries()
                 .list()
                 .page_size(j::<i64>("7"))
-                .page_token(j::<String>("\"sample-text\""))
+                .page_token(j::<String>(r#""sample-text""#))
                 .page(j::<i64>("7"))
-                .search(j::<String>("\"sample-text\""))
+                .search(j::<String>(r#""sample-text""#))
                 .filter_owned_by_me(j::<bool>("true"))
                 .send()
                 .await?;
@@ -2678,10 +2677,10 @@ fn libraries_create_v1() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"name\":\"sample-text\",\"description\":\"sample-text\",\"chunk_size\":7,\"owner_type\":\"User\"}"),
+            body: Some(r#"{"name":"sample-text","description":"sample-text","chunk_size":7,"owner_type":"User"}"#),
             multipart_fields: None,
             status: 201u16,
-            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"owner_type\":\"sample-text\",\"total_size\":7,\"nb_documents\":7,\"chunk_size\":7,\"emoji\":\"sample-text\",\"description\":\"sample-text\",\"generated_description\":\"sample-text\",\"explicit_user_members_count\":7,\"explicit_workspace_members_count\":7,\"org_sharing_role\":\"sample-text\",\"generated_name\":\"sample-text\"}"),
+            response: Some(r#"{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","name":"sample-text","created_at":"2024-05-01T12:00:00Z","updated_at":"2024-05-01T12:00:00Z","owner_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","owner_type":"sample-text","total_size":7,"nb_documents":7,"chunk_size":7,"emoji":"sample-text","description":"sample-text","generated_description":"sample-text","explicit_user_members_count":7,"explicit_workspace_members_count":7,"org_sharing_role":"sample-text","generated_name":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -2692,7 +2691,7 @@ fn libraries_create_v1() -> Case {
                     j::<
                         CreateLibraryRequest,
                     >(
-                        "{\"name\":\"sample-text\",\"description\":\"sample-text\",\"chunk_size\":7,\"owner_type\":\"User\"}",
+                        r#"{"name":"sample-text","description":"sample-text","chunk_size":7,"owner_type":"User"}"#,
                     ),
                 )
                 .send()
@@ -2716,14 +2715,14 @@ fn libraries_get_v1() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"owner_type\":\"sample-text\",\"total_size\":7,\"nb_documents\":7,\"chunk_size\":7,\"emoji\":\"sample-text\",\"description\":\"sample-text\",\"generated_description\":\"sample-text\",\"explicit_user_members_count\":7,\"explicit_workspace_members_count\":7,\"org_sharing_role\":\"sample-text\",\"generated_name\":\"sample-text\"}"),
+            response: Some(r#"{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","name":"sample-text","created_at":"2024-05-01T12:00:00Z","updated_at":"2024-05-01T12:00:00Z","owner_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","owner_type":"sample-text","total_size":7,"nb_documents":7,"chunk_size":7,"emoji":"sample-text","description":"sample-text","generated_description":"sample-text","explicit_user_members_count":7,"explicit_workspace_members_count":7,"org_sharing_role":"sample-text","generated_name":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .libraries()
-                .get(j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""))
+                .get(j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -2742,10 +2741,10 @@ fn libraries_update_v1() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"name\":\"sample-text\",\"description\":\"sample-text\"}"),
+            body: Some(r#"{"name":"sample-text","description":"sample-text"}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"owner_type\":\"sample-text\",\"total_size\":7,\"nb_documents\":7,\"chunk_size\":7,\"emoji\":\"sample-text\",\"description\":\"sample-text\",\"generated_description\":\"sample-text\",\"explicit_user_members_count\":7,\"explicit_workspace_members_count\":7,\"org_sharing_role\":\"sample-text\",\"generated_name\":\"sample-text\"}"),
+            response: Some(r#"{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","name":"sample-text","created_at":"2024-05-01T12:00:00Z","updated_at":"2024-05-01T12:00:00Z","owner_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","owner_type":"sample-text","total_size":7,"nb_documents":7,"chunk_size":7,"emoji":"sample-text","description":"sample-text","generated_description":"sample-text","explicit_user_members_count":7,"explicit_workspace_members_count":7,"org_sharing_role":"sample-text","generated_name":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -2753,10 +2752,10 @@ fn libraries_update_v1() -> Case {
                 .beta()
                 .libraries()
                 .replace(
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
                     j::<
                         UpdateLibraryRequest,
-                    >("{\"name\":\"sample-text\",\"description\":\"sample-text\"}"),
+                    >(r#"{"name":"sample-text","description":"sample-text"}"#),
                 )
                 .send()
                 .await?;
@@ -2779,14 +2778,14 @@ fn libraries_delete_v1() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"owner_type\":\"sample-text\",\"total_size\":7,\"nb_documents\":7,\"chunk_size\":7,\"emoji\":\"sample-text\",\"description\":\"sample-text\",\"generated_description\":\"sample-text\",\"explicit_user_members_count\":7,\"explicit_workspace_members_count\":7,\"org_sharing_role\":\"sample-text\",\"generated_name\":\"sample-text\"}"),
+            response: Some(r#"{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","name":"sample-text","created_at":"2024-05-01T12:00:00Z","updated_at":"2024-05-01T12:00:00Z","owner_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","owner_type":"sample-text","total_size":7,"nb_documents":7,"chunk_size":7,"emoji":"sample-text","description":"sample-text","generated_description":"sample-text","explicit_user_members_count":7,"explicit_workspace_members_count":7,"org_sharing_role":"sample-text","generated_name":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .libraries()
-                .delete(j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""))
+                .delete(j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -2805,10 +2804,10 @@ fn libraries_patch_v1() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"name\":\"sample-text\",\"description\":\"sample-text\"}"),
+            body: Some(r#"{"name":"sample-text","description":"sample-text"}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"owner_type\":\"sample-text\",\"total_size\":7,\"nb_documents\":7,\"chunk_size\":7,\"emoji\":\"sample-text\",\"description\":\"sample-text\",\"generated_description\":\"sample-text\",\"explicit_user_members_count\":7,\"explicit_workspace_members_count\":7,\"org_sharing_role\":\"sample-text\",\"generated_name\":\"sample-text\"}"),
+            response: Some(r#"{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","name":"sample-text","created_at":"2024-05-01T12:00:00Z","updated_at":"2024-05-01T12:00:00Z","owner_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","owner_type":"sample-text","total_size":7,"nb_documents":7,"chunk_size":7,"emoji":"sample-text","description":"sample-text","generated_description":"sample-text","explicit_user_members_count":7,"explicit_workspace_members_count":7,"org_sharing_role":"sample-text","generated_name":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -2816,10 +2815,10 @@ fn libraries_patch_v1() -> Case {
                 .beta()
                 .libraries()
                 .update(
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
                     j::<
                         UpdateLibraryRequest,
-                    >("{\"name\":\"sample-text\",\"description\":\"sample-text\"}"),
+                    >(r#"{"name":"sample-text","description":"sample-text"}"#),
                 )
                 .send()
                 .await?;
@@ -2849,7 +2848,7 @@ fn libraries_documents_list_v1() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"pagination\":{\"total_items\":7,\"total_pages\":7,\"current_page\":7,\"page_size\":7,\"has_more\":true},\"data\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"library_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"hash\":\"sample-text\",\"mime_type\":\"sample-text\",\"extension\":\"sample-text\",\"size\":7,\"name\":\"sample-text\",\"summary\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"last_processed_at\":\"2024-05-01T12:00:00Z\",\"number_of_pages\":7,\"process_status\":\"self_managed\",\"uploaded_by_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"uploaded_by_type\":\"sample-text\",\"tokens_processing_main_content\":7,\"tokens_processing_summary\":7,\"url\":\"sample-text\",\"attributes\":{\"key\":{\"any\":\"value\"}},\"expires_at\":\"2024-05-01T12:00:00Z\",\"processing_status\":\"sample-text\",\"tokens_processing_total\":7}]}"),
+            response: Some(r#"{"pagination":{"total_items":7,"total_pages":7,"current_page":7,"page_size":7,"has_more":true},"data":[{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","library_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","hash":"sample-text","mime_type":"sample-text","extension":"sample-text","size":7,"name":"sample-text","summary":"sample-text","created_at":"2024-05-01T12:00:00Z","last_processed_at":"2024-05-01T12:00:00Z","number_of_pages":7,"process_status":"self_managed","uploaded_by_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","uploaded_by_type":"sample-text","tokens_processing_main_content":7,"tokens_processing_summary":7,"url":"sample-text","attributes":{"key":{"any":"value"}},"expires_at":"2024-05-01T12:00:00Z","processing_status":"sample-text","tokens_processing_total":7}]}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -2857,13 +2856,13 @@ fn libraries_documents_list_v1() -> Case {
                 .beta()
                 .libraries()
                 .documents()
-                .list(j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""))
-                .search(j::<String>("\"sample-text\""))
+                .list(j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#))
+                .search(j::<String>(r#""sample-text""#))
                 .page_size(j::<i64>("7"))
                 .page(j::<i64>("7"))
-                .filters_attributes(j::<String>("\"sample-text\""))
-                .sort_by(j::<String>("\"sample-text\""))
-                .sort_order(j::<String>("\"sample-text\""))
+                .filters_attributes(j::<String>(r#""sample-text""#))
+                .sort_by(j::<String>(r#""sample-text""#))
+                .sort_order(j::<String>(r#""sample-text""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -2885,7 +2884,7 @@ fn libraries_documents_upload_v1() -> Case {
             body: None,
             multipart_fields: Some(&["file"]),
             status: 201u16,
-            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"library_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"hash\":\"sample-text\",\"mime_type\":\"sample-text\",\"extension\":\"sample-text\",\"size\":7,\"name\":\"sample-text\",\"summary\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"last_processed_at\":\"2024-05-01T12:00:00Z\",\"number_of_pages\":7,\"process_status\":\"self_managed\",\"uploaded_by_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"uploaded_by_type\":\"sample-text\",\"tokens_processing_main_content\":7,\"tokens_processing_summary\":7,\"url\":\"sample-text\",\"attributes\":{\"key\":{\"any\":\"value\"}},\"expires_at\":\"2024-05-01T12:00:00Z\",\"processing_status\":\"sample-text\",\"tokens_processing_total\":7}"),
+            response: Some(r#"{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","library_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","hash":"sample-text","mime_type":"sample-text","extension":"sample-text","size":7,"name":"sample-text","summary":"sample-text","created_at":"2024-05-01T12:00:00Z","last_processed_at":"2024-05-01T12:00:00Z","number_of_pages":7,"process_status":"self_managed","uploaded_by_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","uploaded_by_type":"sample-text","tokens_processing_main_content":7,"tokens_processing_summary":7,"url":"sample-text","attributes":{"key":{"any":"value"}},"expires_at":"2024-05-01T12:00:00Z","processing_status":"sample-text","tokens_processing_total":7}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -2894,7 +2893,7 @@ fn libraries_documents_upload_v1() -> Case {
                 .libraries()
                 .documents()
                 .upload(
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
                     DocumentsUploadBody::new(
                         mistral_sdk::FilePart::from_bytes(
                             b"contract-test-bytes".to_vec(),
@@ -2923,7 +2922,7 @@ fn libraries_documents_get_v1() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"library_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"hash\":\"sample-text\",\"mime_type\":\"sample-text\",\"extension\":\"sample-text\",\"size\":7,\"name\":\"sample-text\",\"summary\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"last_processed_at\":\"2024-05-01T12:00:00Z\",\"number_of_pages\":7,\"process_status\":\"self_managed\",\"uploaded_by_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"uploaded_by_type\":\"sample-text\",\"tokens_processing_main_content\":7,\"tokens_processing_summary\":7,\"url\":\"sample-text\",\"attributes\":{\"key\":{\"any\":\"value\"}},\"expires_at\":\"2024-05-01T12:00:00Z\",\"processing_status\":\"sample-text\",\"tokens_processing_total\":7}"),
+            response: Some(r#"{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","library_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","hash":"sample-text","mime_type":"sample-text","extension":"sample-text","size":7,"name":"sample-text","summary":"sample-text","created_at":"2024-05-01T12:00:00Z","last_processed_at":"2024-05-01T12:00:00Z","number_of_pages":7,"process_status":"self_managed","uploaded_by_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","uploaded_by_type":"sample-text","tokens_processing_main_content":7,"tokens_processing_summary":7,"url":"sample-text","attributes":{"key":{"any":"value"}},"expires_at":"2024-05-01T12:00:00Z","processing_status":"sample-text","tokens_processing_total":7}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -2932,8 +2931,8 @@ fn libraries_documents_get_v1() -> Case {
                 .libraries()
                 .documents()
                 .get(
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
                 )
                 .send()
                 .await?;
@@ -2953,10 +2952,10 @@ fn libraries_documents_update_v1() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"name\":\"sample-text\",\"attributes\":{\"key\":true},\"expires_at\":\"2024-05-01T12:00:00Z\"}"),
+            body: Some(r#"{"name":"sample-text","attributes":{"key":true},"expires_at":"2024-05-01T12:00:00Z"}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"library_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"hash\":\"sample-text\",\"mime_type\":\"sample-text\",\"extension\":\"sample-text\",\"size\":7,\"name\":\"sample-text\",\"summary\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"last_processed_at\":\"2024-05-01T12:00:00Z\",\"number_of_pages\":7,\"process_status\":\"self_managed\",\"uploaded_by_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"uploaded_by_type\":\"sample-text\",\"tokens_processing_main_content\":7,\"tokens_processing_summary\":7,\"url\":\"sample-text\",\"attributes\":{\"key\":{\"any\":\"value\"}},\"expires_at\":\"2024-05-01T12:00:00Z\",\"processing_status\":\"sample-text\",\"tokens_processing_total\":7}"),
+            response: Some(r#"{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","library_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","hash":"sample-text","mime_type":"sample-text","extension":"sample-text","size":7,"name":"sample-text","summary":"sample-text","created_at":"2024-05-01T12:00:00Z","last_processed_at":"2024-05-01T12:00:00Z","number_of_pages":7,"process_status":"self_managed","uploaded_by_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","uploaded_by_type":"sample-text","tokens_processing_main_content":7,"tokens_processing_summary":7,"url":"sample-text","attributes":{"key":{"any":"value"}},"expires_at":"2024-05-01T12:00:00Z","processing_status":"sample-text","tokens_processing_total":7}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -2965,12 +2964,12 @@ fn libraries_documents_update_v1() -> Case {
                 .libraries()
                 .documents()
                 .replace(
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
                     j::<
                         UpdateDocumentRequest,
                     >(
-                        "{\"name\":\"sample-text\",\"attributes\":{\"key\":true},\"expires_at\":\"2024-05-01T12:00:00Z\"}",
+                        r#"{"name":"sample-text","attributes":{"key":true},"expires_at":"2024-05-01T12:00:00Z"}"#,
                     ),
                 )
                 .send()
@@ -3003,8 +3002,8 @@ fn libraries_documents_delete_v1() -> Case {
                 .libraries()
                 .documents()
                 .delete(
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
                 )
                 .send()
                 .await?;
@@ -3027,10 +3026,10 @@ fn libraries_documents_patch_v1() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"name\":\"sample-text\",\"attributes\":{\"key\":true},\"expires_at\":\"2024-05-01T12:00:00Z\"}"),
+            body: Some(r#"{"name":"sample-text","attributes":{"key":true},"expires_at":"2024-05-01T12:00:00Z"}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"library_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"hash\":\"sample-text\",\"mime_type\":\"sample-text\",\"extension\":\"sample-text\",\"size\":7,\"name\":\"sample-text\",\"summary\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"last_processed_at\":\"2024-05-01T12:00:00Z\",\"number_of_pages\":7,\"process_status\":\"self_managed\",\"uploaded_by_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"uploaded_by_type\":\"sample-text\",\"tokens_processing_main_content\":7,\"tokens_processing_summary\":7,\"url\":\"sample-text\",\"attributes\":{\"key\":{\"any\":\"value\"}},\"expires_at\":\"2024-05-01T12:00:00Z\",\"processing_status\":\"sample-text\",\"tokens_processing_total\":7}"),
+            response: Some(r#"{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","library_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","hash":"sample-text","mime_type":"sample-text","extension":"sample-text","size":7,"name":"sample-text","summary":"sample-text","created_at":"2024-05-01T12:00:00Z","last_processed_at":"2024-05-01T12:00:00Z","number_of_pages":7,"process_status":"self_managed","uploaded_by_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","uploaded_by_type":"sample-text","tokens_processing_main_content":7,"tokens_processing_summary":7,"url":"sample-text","attributes":{"key":{"any":"value"}},"expires_at":"2024-05-01T12:00:00Z","processing_status":"sample-text","tokens_processing_total":7}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -3039,12 +3038,12 @@ fn libraries_documents_patch_v1() -> Case {
                 .libraries()
                 .documents()
                 .update(
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
                     j::<
                         UpdateDocumentRequest,
                     >(
-                        "{\"name\":\"sample-text\",\"attributes\":{\"key\":true},\"expires_at\":\"2024-05-01T12:00:00Z\"}",
+                        r#"{"name":"sample-text","attributes":{"key":true},"expires_at":"2024-05-01T12:00:00Z"}"#,
                     ),
                 )
                 .send()
@@ -3071,7 +3070,7 @@ fn libraries_documents_get_text_content_v1() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"text\":\"sample-text\"}"),
+            response: Some(r#"{"text":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -3080,8 +3079,8 @@ fn libraries_documents_get_text_content_v1() -> Case {
                 .libraries()
                 .documents()
                 .text_content(
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
                 )
                 .page_start(j::<i64>("7"))
                 .page_end(j::<i64>("7"))
@@ -3106,7 +3105,7 @@ fn libraries_documents_get_status_v1() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"document_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"process_status\":\"self_managed\",\"processing_status\":\"sample-text\"}"),
+            response: Some(r#"{"document_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","process_status":"self_managed","processing_status":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -3115,8 +3114,8 @@ fn libraries_documents_get_status_v1() -> Case {
                 .libraries()
                 .documents()
                 .status(
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
                 )
                 .send()
                 .await?;
@@ -3139,7 +3138,7 @@ fn libraries_documents_get_signed_url_v1() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("\"sample-text\""),
+            response: Some(r#""sample-text""#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -3148,8 +3147,8 @@ fn libraries_documents_get_signed_url_v1() -> Case {
                 .libraries()
                 .documents()
                 .get_signed_url(
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
                 )
                 .send()
                 .await?;
@@ -3172,7 +3171,7 @@ fn libraries_documents_get_extracted_text_signed_url_v1() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("\"sample-text\""),
+            response: Some(r#""sample-text""#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -3181,8 +3180,8 @@ fn libraries_documents_get_extracted_text_signed_url_v1() -> Case {
                 .libraries()
                 .documents()
                 .extracted_text_signed_url(
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
                 )
                 .send()
                 .await?;
@@ -3214,8 +3213,8 @@ fn libraries_documents_reprocess_v1() -> Case {
                 .libraries()
                 .documents()
                 .reprocess(
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
                 )
                 .send()
                 .await?;
@@ -3241,7 +3240,7 @@ fn libraries_share_list_v1() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"data\":[{\"library_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"user_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"org_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"role\":\"sample-text\",\"share_with_type\":\"sample-text\",\"share_with_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}]}"),
+            response: Some(r#"{"data":[{"library_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","user_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","org_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","role":"sample-text","share_with_type":"sample-text","share_with_uuid":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"}]}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -3249,7 +3248,7 @@ fn libraries_share_list_v1() -> Case {
                 .beta()
                 .libraries()
                 .accesses()
-                .list(j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""))
+                .list(j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -3268,10 +3267,10 @@ fn libraries_share_create_v1() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"org_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"level\":\"Viewer\",\"share_with_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"share_with_type\":\"User\"}"),
+            body: Some(r#"{"org_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","level":"Viewer","share_with_uuid":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","share_with_type":"User"}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"library_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"user_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"org_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"role\":\"sample-text\",\"share_with_type\":\"sample-text\",\"share_with_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}"),
+            response: Some(r#"{"library_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","user_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","org_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","role":"sample-text","share_with_type":"sample-text","share_with_uuid":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -3280,11 +3279,11 @@ fn libraries_share_create_v1() -> Case {
                 .libraries()
                 .accesses()
                 .update_or_create(
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
                     j::<
                         SharingRequest,
                     >(
-                        "{\"org_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"level\":\"Viewer\",\"share_with_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"share_with_type\":\"User\"}",
+                        r#"{"org_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","level":"Viewer","share_with_uuid":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","share_with_type":"User"}"#,
                     ),
                 )
                 .send()
@@ -3305,10 +3304,10 @@ fn libraries_share_delete_v1() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"org_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"share_with_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"share_with_type\":\"User\"}"),
+            body: Some(r#"{"org_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","share_with_uuid":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","share_with_type":"User"}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"library_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"user_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"org_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"role\":\"sample-text\",\"share_with_type\":\"sample-text\",\"share_with_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}"),
+            response: Some(r#"{"library_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","user_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","org_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","role":"sample-text","share_with_type":"sample-text","share_with_uuid":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -3317,11 +3316,11 @@ fn libraries_share_delete_v1() -> Case {
                 .libraries()
                 .accesses()
                 .delete(
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
                     j::<
                         SharingDelete,
                     >(
-                        "{\"org_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"share_with_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"share_with_type\":\"User\"}",
+                        r#"{"org_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","share_with_uuid":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","share_with_type":"User"}"#,
                     ),
                 )
                 .send()
@@ -3345,10 +3344,10 @@ fn get_chat_completion_events_v1_observability_chat_completion_events_search_pos
             ],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"search_params\":{\"filters\":{\"field\":\"sample-text\",\"op\":\"lt\",\"value\":{\"any\":\"value\"}}},\"extra_fields\":[\"sample-text\"]}"),
+            body: Some(r#"{"search_params":{"filters":{"field":"sample-text","op":"lt","value":{"any":"value"}}},"extra_fields":["sample-text"]}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"completion_events\":{\"results\":[{\"event_id\":\"sample-text\",\"correlation_id\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"extra_fields\":{\"key\":true},\"nb_input_tokens\":7,\"nb_output_tokens\":7}],\"next\":\"sample-text\",\"cursor\":\"sample-text\"}}"),
+            response: Some(r#"{"completion_events":{"results":[{"event_id":"sample-text","correlation_id":"sample-text","created_at":"2024-05-01T12:00:00Z","extra_fields":{"key":true},"nb_input_tokens":7,"nb_output_tokens":7}],"next":"sample-text","cursor":"sample-text"}}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -3360,11 +3359,11 @@ fn get_chat_completion_events_v1_observability_chat_completion_events_search_pos
                     j::<
                         SearchChatCompletionEventsRequest,
                     >(
-                        "{\"search_params\":{\"filters\":{\"field\":\"sample-text\",\"op\":\"lt\",\"value\":{\"any\":\"value\"}}},\"extra_fields\":[\"sample-text\"]}",
+                        r#"{"search_params":{"filters":{"field":"sample-text","op":"lt","value":{"any":"value"}}},"extra_fields":["sample-text"]}"#,
                     ),
                 )
                 .page_size(j::<i64>("7"))
-                .cursor(j::<String>("\"sample-text\""))
+                .cursor(j::<String>(r#""sample-text""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -3383,10 +3382,10 @@ fn get_chat_completion_event_ids_v1_observability_chat_completion_events_search_
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"search_params\":{\"filters\":{\"field\":\"sample-text\",\"op\":\"lt\",\"value\":{\"any\":\"value\"}}},\"extra_fields\":[\"sample-text\"]}"),
+            body: Some(r#"{"search_params":{"filters":{"field":"sample-text","op":"lt","value":{"any":"value"}}},"extra_fields":["sample-text"]}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"completion_event_ids\":[\"sample-text\"]}"),
+            response: Some(r#"{"completion_event_ids":["sample-text"]}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -3398,7 +3397,7 @@ fn get_chat_completion_event_ids_v1_observability_chat_completion_events_search_
                     j::<
                         SearchChatCompletionEventIdsRequest,
                     >(
-                        "{\"search_params\":{\"filters\":{\"field\":\"sample-text\",\"op\":\"lt\",\"value\":{\"any\":\"value\"}}},\"extra_fields\":[\"sample-text\"]}",
+                        r#"{"search_params":{"filters":{"field":"sample-text","op":"lt","value":{"any":"value"}}},"extra_fields":["sample-text"]}"#,
                     ),
                 )
                 .send()
@@ -3422,7 +3421,7 @@ fn get_chat_completion_event_v1_observability_chat_completion_events_event_id_ge
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"event_id\":\"sample-text\",\"correlation_id\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"extra_fields\":{\"key\":true},\"nb_input_tokens\":7,\"nb_output_tokens\":7,\"enabled_tools\":[{\"key\":{\"any\":\"value\"}}],\"request_messages\":[{\"key\":{\"any\":\"value\"}}],\"response_messages\":[{\"key\":{\"any\":\"value\"}}],\"nb_messages\":7,\"chat_transcription_events\":[{\"audio_url\":\"sample-text\",\"model\":\"sample-text\",\"response_message\":{\"key\":{\"any\":\"value\"}}}]}"),
+            response: Some(r#"{"event_id":"sample-text","correlation_id":"sample-text","created_at":"2024-05-01T12:00:00Z","extra_fields":{"key":true},"nb_input_tokens":7,"nb_output_tokens":7,"enabled_tools":[{"key":{"any":"value"}}],"request_messages":[{"key":{"any":"value"}}],"response_messages":[{"key":{"any":"value"}}],"nb_messages":7,"chat_transcription_events":[{"audio_url":"sample-text","model":"sample-text","response_message":{"key":{"any":"value"}}}]}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -3430,7 +3429,7 @@ fn get_chat_completion_event_v1_observability_chat_completion_events_event_id_ge
                 .beta()
                 .observability()
                 .chat_completion_events()
-                .fetch(j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""))
+                .fetch(j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -3452,7 +3451,7 @@ fn get_similar_chat_completion_events_v1_observability_chat_completion_events_ev
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"completion_events\":{\"results\":[{\"event_id\":\"sample-text\",\"correlation_id\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"extra_fields\":{\"key\":true},\"nb_input_tokens\":7,\"nb_output_tokens\":7}],\"next\":\"sample-text\",\"cursor\":\"sample-text\"}}"),
+            response: Some(r#"{"completion_events":{"results":[{"event_id":"sample-text","correlation_id":"sample-text","created_at":"2024-05-01T12:00:00Z","extra_fields":{"key":true},"nb_input_tokens":7,"nb_output_tokens":7}],"next":"sample-text","cursor":"sample-text"}}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -3461,7 +3460,7 @@ fn get_similar_chat_completion_events_v1_observability_chat_completion_events_ev
                 .observability()
                 .chat_completion_events()
                 .fetch_similar_events(
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
                 )
                 .send()
                 .await?;
@@ -3484,7 +3483,7 @@ fn get_chat_completion_fields_v1_observability_chat_completion_fields_get() -> C
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"field_definitions\":[{\"name\":\"sample-text\",\"label\":\"sample-text\",\"type\":\"ENUM\",\"group\":\"sample-text\",\"supported_operators\":[\"lt\"]}],\"field_groups\":[{\"name\":\"sample-text\",\"label\":\"sample-text\"}]}"),
+            response: Some(r#"{"field_definitions":[{"name":"sample-text","label":"sample-text","type":"ENUM","group":"sample-text","supported_operators":["lt"]}],"field_groups":[{"name":"sample-text","label":"sample-text"}]}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -3517,7 +3516,7 @@ fn get_chat_completion_field_options_v1_observability_chat_completion_fields_fie
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"options\":[true]}"),
+            response: Some(r#"{"options":[true]}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -3527,8 +3526,8 @@ fn get_chat_completion_field_options_v1_observability_chat_completion_fields_fie
                 .chat_completion_events()
                 .fields()
                 .fetch_options(
-                    j::<String>("\"p-field-name\""),
-                    j::<BaseFieldDefinitionSupportedOperatorsItem>("\"lt\""),
+                    j::<String>(r#""p-field-name""#),
+                    j::<BaseFieldDefinitionSupportedOperatorsItem>(r#""lt""#),
                 )
                 .send()
                 .await?;
@@ -3548,10 +3547,10 @@ fn get_chat_completion_field_options_counts_v1_observability_chat_completion_fie
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"filter_params\":{\"filters\":{\"field\":\"sample-text\",\"op\":\"lt\",\"value\":{\"any\":\"value\"}}}}"),
+            body: Some(r#"{"filter_params":{"filters":{"field":"sample-text","op":"lt","value":{"any":"value"}}}}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"counts\":[{\"value\":\"sample-text\",\"count\":7}]}"),
+            response: Some(r#"{"counts":[{"value":"sample-text","count":7}]}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -3561,11 +3560,11 @@ fn get_chat_completion_field_options_counts_v1_observability_chat_completion_fie
                 .chat_completion_events()
                 .fields()
                 .fetch_option_counts(
-                    j::<String>("\"p-field-name\""),
+                    j::<String>(r#""p-field-name""#),
                     j::<
                         FetchFieldOptionCountsRequest,
                     >(
-                        "{\"filter_params\":{\"filters\":{\"field\":\"sample-text\",\"op\":\"lt\",\"value\":{\"any\":\"value\"}}}}",
+                        r#"{"filter_params":{"filters":{"field":"sample-text","op":"lt","value":{"any":"value"}}}}"#,
                     ),
                 )
                 .send()
@@ -3586,10 +3585,10 @@ fn judge_chat_completion_event_v1_observability_chat_completion_events_event_id_
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"judge_definition\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"model_name\":\"sample-text\",\"output\":{\"type\":\"CLASSIFICATION\",\"options\":[{\"value\":\"sample-text\",\"description\":\"sample-text\"}]},\"instructions\":\"sample-text\",\"tools\":[\"sample-text\"]}}"),
+            body: Some(r#"{"judge_definition":{"name":"sample-text","description":"sample-text","model_name":"sample-text","output":{"type":"CLASSIFICATION","options":[{"value":"sample-text","description":"sample-text"}]},"instructions":"sample-text","tools":["sample-text"]}}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"analysis\":\"sample-text\",\"answer\":0.5}"),
+            response: Some(r#"{"analysis":"sample-text","answer":0.5}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -3598,11 +3597,11 @@ fn judge_chat_completion_event_v1_observability_chat_completion_events_event_id_
                 .observability()
                 .chat_completion_events()
                 .judge(
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
                     j::<
                         JudgeChatCompletionEventRequest,
                     >(
-                        "{\"judge_definition\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"model_name\":\"sample-text\",\"output\":{\"type\":\"CLASSIFICATION\",\"options\":[{\"value\":\"sample-text\",\"description\":\"sample-text\"}]},\"instructions\":\"sample-text\",\"tools\":[\"sample-text\"]}}",
+                        r#"{"judge_definition":{"name":"sample-text","description":"sample-text","model_name":"sample-text","output":{"type":"CLASSIFICATION","options":[{"value":"sample-text","description":"sample-text"}]},"instructions":"sample-text","tools":["sample-text"]}}"#,
                     ),
                 )
                 .send()
@@ -3632,7 +3631,7 @@ fn get_judges_v1_observability_judges_get() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"judges\":{\"results\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"model_name\":\"sample-text\",\"output\":{\"type\":\"CLASSIFICATION\",\"options\":[{\"value\":\"sample-text\",\"description\":\"sample-text\"}]},\"instructions\":\"sample-text\",\"tools\":[\"sample-text\"],\"up_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"down_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"base_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}],\"count\":7,\"next\":\"sample-text\",\"previous\":\"sample-text\"}}"),
+            response: Some(r#"{"judges":{"results":[{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","created_at":"2024-05-01T12:00:00Z","updated_at":"2024-05-01T12:00:00Z","deleted_at":"2024-05-01T12:00:00Z","owner_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","workspace_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","name":"sample-text","description":"sample-text","model_name":"sample-text","output":{"type":"CLASSIFICATION","options":[{"value":"sample-text","description":"sample-text"}]},"instructions":"sample-text","tools":["sample-text"],"up_revision":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","down_revision":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","base_revision":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"}],"count":7,"next":"sample-text","previous":"sample-text"}}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -3641,11 +3640,11 @@ fn get_judges_v1_observability_judges_get() -> Case {
                 .observability()
                 .judges()
                 .list()
-                .type_filter(j::<Vec<JudgeOutputType>>("[\"REGRESSION\"]"))
-                .model_filter(j::<Vec<String>>("[\"sample-text\"]"))
+                .type_filter(j::<Vec<JudgeOutputType>>(r#"["REGRESSION"]"#))
+                .model_filter(j::<Vec<String>>(r#"["sample-text"]"#))
                 .page_size(j::<i64>("7"))
                 .page(j::<i64>("7"))
-                .q(j::<String>("\"sample-text\""))
+                .q(j::<String>(r#""sample-text""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -3664,10 +3663,10 @@ fn create_judge_v1_observability_judges_post() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"name\":\"sample-text\",\"description\":\"sample-text\",\"model_name\":\"sample-text\",\"output\":{\"type\":\"CLASSIFICATION\",\"options\":[{\"value\":\"sample-text\",\"description\":\"sample-text\"}]},\"instructions\":\"sample-text\",\"tools\":[\"sample-text\"]}"),
+            body: Some(r#"{"name":"sample-text","description":"sample-text","model_name":"sample-text","output":{"type":"CLASSIFICATION","options":[{"value":"sample-text","description":"sample-text"}]},"instructions":"sample-text","tools":["sample-text"]}"#),
             multipart_fields: None,
             status: 201u16,
-            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"model_name\":\"sample-text\",\"output\":{\"type\":\"CLASSIFICATION\",\"options\":[{\"value\":\"sample-text\",\"description\":\"sample-text\"}]},\"instructions\":\"sample-text\",\"tools\":[\"sample-text\"],\"up_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"down_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"base_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}"),
+            response: Some(r#"{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","created_at":"2024-05-01T12:00:00Z","updated_at":"2024-05-01T12:00:00Z","deleted_at":"2024-05-01T12:00:00Z","owner_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","workspace_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","name":"sample-text","description":"sample-text","model_name":"sample-text","output":{"type":"CLASSIFICATION","options":[{"value":"sample-text","description":"sample-text"}]},"instructions":"sample-text","tools":["sample-text"],"up_revision":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","down_revision":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","base_revision":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -3679,7 +3678,7 @@ fn create_judge_v1_observability_judges_post() -> Case {
                     j::<
                         CreateJudgeRequest,
                     >(
-                        "{\"name\":\"sample-text\",\"description\":\"sample-text\",\"model_name\":\"sample-text\",\"output\":{\"type\":\"CLASSIFICATION\",\"options\":[{\"value\":\"sample-text\",\"description\":\"sample-text\"}]},\"instructions\":\"sample-text\",\"tools\":[\"sample-text\"]}",
+                        r#"{"name":"sample-text","description":"sample-text","model_name":"sample-text","output":{"type":"CLASSIFICATION","options":[{"value":"sample-text","description":"sample-text"}]},"instructions":"sample-text","tools":["sample-text"]}"#,
                     ),
                 )
                 .send()
@@ -3703,7 +3702,7 @@ fn get_judge_by_id_v1_observability_judges_judge_id_get() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"model_name\":\"sample-text\",\"output\":{\"type\":\"CLASSIFICATION\",\"options\":[{\"value\":\"sample-text\",\"description\":\"sample-text\"}]},\"instructions\":\"sample-text\",\"tools\":[\"sample-text\"],\"up_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"down_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"base_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}"),
+            response: Some(r#"{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","created_at":"2024-05-01T12:00:00Z","updated_at":"2024-05-01T12:00:00Z","deleted_at":"2024-05-01T12:00:00Z","owner_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","workspace_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","name":"sample-text","description":"sample-text","model_name":"sample-text","output":{"type":"CLASSIFICATION","options":[{"value":"sample-text","description":"sample-text"}]},"instructions":"sample-text","tools":["sample-text"],"up_revision":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","down_revision":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","base_revision":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -3711,7 +3710,7 @@ fn get_judge_by_id_v1_observability_judges_judge_id_get() -> Case {
                 .beta()
                 .observability()
                 .judges()
-                .fetch(j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""))
+                .fetch(j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -3730,7 +3729,7 @@ fn update_judge_v1_observability_judges_judge_id_put() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"name\":\"sample-text\",\"description\":\"sample-text\",\"model_name\":\"sample-text\",\"output\":{\"type\":\"CLASSIFICATION\",\"options\":[{\"value\":\"sample-text\",\"description\":\"sample-text\"}]},\"instructions\":\"sample-text\",\"tools\":[\"sample-text\"]}"),
+            body: Some(r#"{"name":"sample-text","description":"sample-text","model_name":"sample-text","output":{"type":"CLASSIFICATION","options":[{"value":"sample-text","description":"sample-text"}]},"instructions":"sample-text","tools":["sample-text"]}"#),
             multipart_fields: None,
             status: 204u16,
             response: None,
@@ -3742,11 +3741,11 @@ fn update_judge_v1_observability_judges_judge_id_put() -> Case {
                 .observability()
                 .judges()
                 .update(
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
                     j::<
                         UpdateJudgeRequest,
                     >(
-                        "{\"name\":\"sample-text\",\"description\":\"sample-text\",\"model_name\":\"sample-text\",\"output\":{\"type\":\"CLASSIFICATION\",\"options\":[{\"value\":\"sample-text\",\"description\":\"sample-text\"}]},\"instructions\":\"sample-text\",\"tools\":[\"sample-text\"]}",
+                        r#"{"name":"sample-text","description":"sample-text","model_name":"sample-text","output":{"type":"CLASSIFICATION","options":[{"value":"sample-text","description":"sample-text"}]},"instructions":"sample-text","tools":["sample-text"]}"#,
                     ),
                 )
                 .send()
@@ -3781,7 +3780,7 @@ fn delete_judge_v1_observability_judges_judge_id_delete() -> Case {
                 .beta()
                 .observability()
                 .judges()
-                .delete(j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""))
+                .delete(j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#))
                 .send()
                 .await?;
             {
@@ -3803,10 +3802,10 @@ fn judge_conversation_v1_observability_judges_judge_id_live_judging_post() -> Ca
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"messages\":[{\"key\":{\"any\":\"value\"}}],\"properties\":{\"key\":{\"any\":\"value\"}}}"),
+            body: Some(r#"{"messages":[{"key":{"any":"value"}}],"properties":{"key":{"any":"value"}}}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"analysis\":\"sample-text\",\"answer\":0.5}"),
+            response: Some(r#"{"analysis":"sample-text","answer":0.5}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -3815,11 +3814,11 @@ fn judge_conversation_v1_observability_judges_judge_id_live_judging_post() -> Ca
                 .observability()
                 .judges()
                 .judge_conversation(
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
                     j::<
                         JudgeConversationRequest,
                     >(
-                        "{\"messages\":[{\"key\":{\"any\":\"value\"}}],\"properties\":{\"key\":{\"any\":\"value\"}}}",
+                        r#"{"messages":[{"key":{"any":"value"}}],"properties":{"key":{"any":"value"}}}"#,
                     ),
                 )
                 .send()
@@ -3847,7 +3846,7 @@ fn get_campaigns_v1_observability_campaigns_get() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"campaigns\":{\"results\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"name\":\"sample-text\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"description\":\"sample-text\",\"max_nb_events\":7,\"search_params\":{\"filters\":{\"field\":\"sample-text\",\"op\":\"lt\",\"value\":{\"any\":\"value\"}}},\"judge\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"model_name\":\"sample-text\",\"output\":{\"type\":\"CLASSIFICATION\",\"options\":[]},\"instructions\":\"sample-text\",\"tools\":[\"sample-text\"]}}],\"count\":7,\"next\":\"sample-text\",\"previous\":\"sample-text\"}}"),
+            response: Some(r#"{"campaigns":{"results":[{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","created_at":"2024-05-01T12:00:00Z","updated_at":"2024-05-01T12:00:00Z","deleted_at":"2024-05-01T12:00:00Z","name":"sample-text","owner_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","workspace_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","description":"sample-text","max_nb_events":7,"search_params":{"filters":{"field":"sample-text","op":"lt","value":{"any":"value"}}},"judge":{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","created_at":"2024-05-01T12:00:00Z","updated_at":"2024-05-01T12:00:00Z","deleted_at":"2024-05-01T12:00:00Z","owner_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","workspace_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","name":"sample-text","description":"sample-text","model_name":"sample-text","output":{"type":"CLASSIFICATION","options":[]},"instructions":"sample-text","tools":["sample-text"]}}],"count":7,"next":"sample-text","previous":"sample-text"}}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -3858,7 +3857,7 @@ fn get_campaigns_v1_observability_campaigns_get() -> Case {
                 .list()
                 .page_size(j::<i64>("7"))
                 .page(j::<i64>("7"))
-                .q(j::<String>("\"sample-text\""))
+                .q(j::<String>(r#""sample-text""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -3877,10 +3876,10 @@ fn create_campaign_v1_observability_campaigns_post() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"search_params\":{\"filters\":{\"field\":\"sample-text\",\"op\":\"lt\",\"value\":{\"any\":\"value\"}}},\"judge_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"max_nb_events\":7}"),
+            body: Some(r#"{"search_params":{"filters":{"field":"sample-text","op":"lt","value":{"any":"value"}}},"judge_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","name":"sample-text","description":"sample-text","max_nb_events":7}"#),
             multipart_fields: None,
             status: 201u16,
-            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"name\":\"sample-text\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"description\":\"sample-text\",\"max_nb_events\":7,\"search_params\":{\"filters\":{\"field\":\"sample-text\",\"op\":\"lt\",\"value\":{\"any\":\"value\"}}},\"judge\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"model_name\":\"sample-text\",\"output\":{\"type\":\"CLASSIFICATION\",\"options\":[{\"value\":\"sample-text\",\"description\":\"sample-text\"}]},\"instructions\":\"sample-text\",\"tools\":[\"sample-text\"],\"up_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"down_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"base_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}}"),
+            response: Some(r#"{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","created_at":"2024-05-01T12:00:00Z","updated_at":"2024-05-01T12:00:00Z","deleted_at":"2024-05-01T12:00:00Z","name":"sample-text","owner_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","workspace_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","description":"sample-text","max_nb_events":7,"search_params":{"filters":{"field":"sample-text","op":"lt","value":{"any":"value"}}},"judge":{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","created_at":"2024-05-01T12:00:00Z","updated_at":"2024-05-01T12:00:00Z","deleted_at":"2024-05-01T12:00:00Z","owner_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","workspace_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","name":"sample-text","description":"sample-text","model_name":"sample-text","output":{"type":"CLASSIFICATION","options":[{"value":"sample-text","description":"sample-text"}]},"instructions":"sample-text","tools":["sample-text"],"up_revision":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","down_revision":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","base_revision":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"}}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -3892,7 +3891,7 @@ fn create_campaign_v1_observability_campaigns_post() -> Case {
                     j::<
                         CreateCampaignRequest,
                     >(
-                        "{\"search_params\":{\"filters\":{\"field\":\"sample-text\",\"op\":\"lt\",\"value\":{\"any\":\"value\"}}},\"judge_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"max_nb_events\":7}",
+                        r#"{"search_params":{"filters":{"field":"sample-text","op":"lt","value":{"any":"value"}}},"judge_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","name":"sample-text","description":"sample-text","max_nb_events":7}"#,
                     ),
                 )
                 .send()
@@ -3916,7 +3915,7 @@ fn get_campaign_by_id_v1_observability_campaigns_campaign_id_get() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"name\":\"sample-text\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"description\":\"sample-text\",\"max_nb_events\":7,\"search_params\":{\"filters\":{\"field\":\"sample-text\",\"op\":\"lt\",\"value\":{\"any\":\"value\"}}},\"judge\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"model_name\":\"sample-text\",\"output\":{\"type\":\"CLASSIFICATION\",\"options\":[{\"value\":\"sample-text\",\"description\":\"sample-text\"}]},\"instructions\":\"sample-text\",\"tools\":[\"sample-text\"],\"up_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"down_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"base_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}}"),
+            response: Some(r#"{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","created_at":"2024-05-01T12:00:00Z","updated_at":"2024-05-01T12:00:00Z","deleted_at":"2024-05-01T12:00:00Z","name":"sample-text","owner_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","workspace_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","description":"sample-text","max_nb_events":7,"search_params":{"filters":{"field":"sample-text","op":"lt","value":{"any":"value"}}},"judge":{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","created_at":"2024-05-01T12:00:00Z","updated_at":"2024-05-01T12:00:00Z","deleted_at":"2024-05-01T12:00:00Z","owner_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","workspace_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","name":"sample-text","description":"sample-text","model_name":"sample-text","output":{"type":"CLASSIFICATION","options":[{"value":"sample-text","description":"sample-text"}]},"instructions":"sample-text","tools":["sample-text"],"up_revision":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","down_revision":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","base_revision":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"}}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -3924,7 +3923,7 @@ fn get_campaign_by_id_v1_observability_campaigns_campaign_id_get() -> Case {
                 .beta()
                 .observability()
                 .campaigns()
-                .fetch(j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""))
+                .fetch(j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -3954,7 +3953,7 @@ fn delete_campaign_v1_observability_campaigns_campaign_id_delete() -> Case {
                 .beta()
                 .observability()
                 .campaigns()
-                .delete(j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""))
+                .delete(j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#))
                 .send()
                 .await?;
             {
@@ -3979,7 +3978,7 @@ fn get_campaign_status_by_id_v1_observability_campaigns_campaign_id_status_get()
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"status\":\"RUNNING\"}"),
+            response: Some(r#"{"status":"RUNNING"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -3987,7 +3986,7 @@ fn get_campaign_status_by_id_v1_observability_campaigns_campaign_id_status_get()
                 .beta()
                 .observability()
                 .campaigns()
-                .fetch_status(j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""))
+                .fetch_status(j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -4012,7 +4011,7 @@ fn get_campaign_selected_events_v1_observability_campaigns_campaign_id_selected_
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"completion_events\":{\"results\":[{\"event_id\":\"sample-text\",\"correlation_id\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"extra_fields\":{\"key\":true},\"nb_input_tokens\":7,\"nb_output_tokens\":7}],\"count\":7,\"next\":\"sample-text\",\"previous\":\"sample-text\"}}"),
+            response: Some(r#"{"completion_events":{"results":[{"event_id":"sample-text","correlation_id":"sample-text","created_at":"2024-05-01T12:00:00Z","extra_fields":{"key":true},"nb_input_tokens":7,"nb_output_tokens":7}],"count":7,"next":"sample-text","previous":"sample-text"}}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -4020,7 +4019,7 @@ fn get_campaign_selected_events_v1_observability_campaigns_campaign_id_selected_
                 .beta()
                 .observability()
                 .campaigns()
-                .list_events(j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""))
+                .list_events(j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#))
                 .page_size(j::<i64>("7"))
                 .page(j::<i64>("7"))
                 .send()
@@ -4048,7 +4047,7 @@ fn get_datasets_v1_observability_datasets_get() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"datasets\":{\"results\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}],\"count\":7,\"next\":\"sample-text\",\"previous\":\"sample-text\"}}"),
+            response: Some(r#"{"datasets":{"results":[{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","created_at":"2024-05-01T12:00:00Z","updated_at":"2024-05-01T12:00:00Z","deleted_at":"2024-05-01T12:00:00Z","name":"sample-text","description":"sample-text","owner_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","workspace_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"}],"count":7,"next":"sample-text","previous":"sample-text"}}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -4059,7 +4058,7 @@ fn get_datasets_v1_observability_datasets_get() -> Case {
                 .list()
                 .page_size(j::<i64>("7"))
                 .page(j::<i64>("7"))
-                .q(j::<String>("\"sample-text\""))
+                .q(j::<String>(r#""sample-text""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -4078,10 +4077,10 @@ fn create_dataset_v1_observability_datasets_post() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"name\":\"sample-text\",\"description\":\"sample-text\"}"),
+            body: Some(r#"{"name":"sample-text","description":"sample-text"}"#),
             multipart_fields: None,
             status: 201u16,
-            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}"),
+            response: Some(r#"{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","created_at":"2024-05-01T12:00:00Z","updated_at":"2024-05-01T12:00:00Z","deleted_at":"2024-05-01T12:00:00Z","name":"sample-text","description":"sample-text","owner_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","workspace_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -4092,7 +4091,7 @@ fn create_dataset_v1_observability_datasets_post() -> Case {
                 .create(
                     j::<
                         CreateDatasetRequest,
-                    >("{\"name\":\"sample-text\",\"description\":\"sample-text\"}"),
+                    >(r#"{"name":"sample-text","description":"sample-text"}"#),
                 )
                 .send()
                 .await?;
@@ -4115,7 +4114,7 @@ fn get_dataset_by_id_v1_observability_datasets_dataset_id_get() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}"),
+            response: Some(r#"{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","created_at":"2024-05-01T12:00:00Z","updated_at":"2024-05-01T12:00:00Z","deleted_at":"2024-05-01T12:00:00Z","name":"sample-text","description":"sample-text","owner_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","workspace_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -4123,7 +4122,7 @@ fn get_dataset_by_id_v1_observability_datasets_dataset_id_get() -> Case {
                 .beta()
                 .observability()
                 .datasets()
-                .fetch(j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""))
+                .fetch(j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -4153,7 +4152,7 @@ fn delete_dataset_v1_observability_datasets_dataset_id_delete() -> Case {
                 .beta()
                 .observability()
                 .datasets()
-                .delete(j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""))
+                .delete(j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#))
                 .send()
                 .await?;
             {
@@ -4175,10 +4174,10 @@ fn update_dataset_v1_observability_datasets_dataset_id_patch() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"name\":\"sample-text\",\"description\":\"sample-text\"}"),
+            body: Some(r#"{"name":"sample-text","description":"sample-text"}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}"),
+            response: Some(r#"{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","created_at":"2024-05-01T12:00:00Z","updated_at":"2024-05-01T12:00:00Z","deleted_at":"2024-05-01T12:00:00Z","name":"sample-text","description":"sample-text","owner_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","workspace_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -4187,10 +4186,10 @@ fn update_dataset_v1_observability_datasets_dataset_id_patch() -> Case {
                 .observability()
                 .datasets()
                 .update(
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
                     j::<
                         UpdateDatasetRequest,
-                    >("{\"name\":\"sample-text\",\"description\":\"sample-text\"}"),
+                    >(r#"{"name":"sample-text","description":"sample-text"}"#),
                 )
                 .send()
                 .await?;
@@ -4216,7 +4215,7 @@ fn get_dataset_records_v1_observability_datasets_dataset_id_records_get() -> Cas
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"records\":{\"results\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"dataset_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"payload\":{\"key\":{\"any\":\"value\"}},\"properties\":{\"key\":{\"any\":\"value\"}},\"source\":\"EXPLORER\"}],\"count\":7,\"next\":\"sample-text\",\"previous\":\"sample-text\"}}"),
+            response: Some(r#"{"records":{"results":[{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","created_at":"2024-05-01T12:00:00Z","updated_at":"2024-05-01T12:00:00Z","deleted_at":"2024-05-01T12:00:00Z","dataset_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","payload":{"key":{"any":"value"}},"properties":{"key":{"any":"value"}},"source":"EXPLORER"}],"count":7,"next":"sample-text","previous":"sample-text"}}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -4224,7 +4223,7 @@ fn get_dataset_records_v1_observability_datasets_dataset_id_records_get() -> Cas
                 .beta()
                 .observability()
                 .datasets()
-                .list_records(j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""))
+                .list_records(j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#))
                 .page_size(j::<i64>("7"))
                 .page(j::<i64>("7"))
                 .send()
@@ -4245,10 +4244,10 @@ fn create_dataset_record_v1_observability_datasets_dataset_id_records_post() -> 
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"payload\":{\"key\":{\"any\":\"value\"}},\"properties\":{\"key\":{\"any\":\"value\"}}}"),
+            body: Some(r#"{"payload":{"key":{"any":"value"}},"properties":{"key":{"any":"value"}}}"#),
             multipart_fields: None,
             status: 201u16,
-            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"dataset_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"payload\":{\"key\":{\"any\":\"value\"}},\"properties\":{\"key\":{\"any\":\"value\"}},\"source\":\"EXPLORER\"}"),
+            response: Some(r#"{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","created_at":"2024-05-01T12:00:00Z","updated_at":"2024-05-01T12:00:00Z","deleted_at":"2024-05-01T12:00:00Z","dataset_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","payload":{"key":{"any":"value"}},"properties":{"key":{"any":"value"}},"source":"EXPLORER"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -4257,11 +4256,11 @@ fn create_dataset_record_v1_observability_datasets_dataset_id_records_post() -> 
                 .observability()
                 .datasets()
                 .create_record(
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
                     j::<
                         CreateDatasetRecordRequest,
                     >(
-                        "{\"payload\":{\"key\":{\"any\":\"value\"}},\"properties\":{\"key\":{\"any\":\"value\"}}}",
+                        r#"{"payload":{"key":{"any":"value"}},"properties":{"key":{"any":"value"}}}"#,
                     ),
                 )
                 .send()
@@ -4282,10 +4281,10 @@ fn post_dataset_records_from_campaign_v1_observability_datasets_dataset_id_impor
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"campaign_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}"),
+            body: Some(r#"{"campaign_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"}"#),
             multipart_fields: None,
             status: 202u16,
-            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"creator_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"dataset_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"status\":\"RUNNING\",\"progress\":7,\"message\":\"sample-text\"}"),
+            response: Some(r#"{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","created_at":"2024-05-01T12:00:00Z","updated_at":"2024-05-01T12:00:00Z","deleted_at":"2024-05-01T12:00:00Z","creator_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","dataset_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","workspace_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","status":"RUNNING","progress":7,"message":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -4294,10 +4293,10 @@ fn post_dataset_records_from_campaign_v1_observability_datasets_dataset_id_impor
                 .observability()
                 .datasets()
                 .import_from_campaign(
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
                     j::<
                         ImportDatasetFromCampaignRequest,
-                    >("{\"campaign_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}"),
+                    >(r#"{"campaign_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"}"#),
                 )
                 .send()
                 .await?;
@@ -4317,10 +4316,10 @@ fn post_dataset_records_from_explorer_v1_observability_datasets_dataset_id_impor
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"completion_event_ids\":[\"sample-text\"]}"),
+            body: Some(r#"{"completion_event_ids":["sample-text"]}"#),
             multipart_fields: None,
             status: 202u16,
-            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"creator_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"dataset_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"status\":\"RUNNING\",\"progress\":7,\"message\":\"sample-text\"}"),
+            response: Some(r#"{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","created_at":"2024-05-01T12:00:00Z","updated_at":"2024-05-01T12:00:00Z","deleted_at":"2024-05-01T12:00:00Z","creator_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","dataset_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","workspace_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","status":"RUNNING","progress":7,"message":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -4329,10 +4328,10 @@ fn post_dataset_records_from_explorer_v1_observability_datasets_dataset_id_impor
                 .observability()
                 .datasets()
                 .import_from_explorer(
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
                     j::<
                         ImportDatasetFromExplorerRequest,
-                    >("{\"completion_event_ids\":[\"sample-text\"]}"),
+                    >(r#"{"completion_event_ids":["sample-text"]}"#),
                 )
                 .send()
                 .await?;
@@ -4352,10 +4351,10 @@ fn post_dataset_records_from_file_v1_observability_datasets_dataset_id_imports_f
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"file_id\":\"sample-text\"}"),
+            body: Some(r#"{"file_id":"sample-text"}"#),
             multipart_fields: None,
             status: 202u16,
-            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"creator_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"dataset_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"status\":\"RUNNING\",\"progress\":7,\"message\":\"sample-text\"}"),
+            response: Some(r#"{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","created_at":"2024-05-01T12:00:00Z","updated_at":"2024-05-01T12:00:00Z","deleted_at":"2024-05-01T12:00:00Z","creator_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","dataset_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","workspace_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","status":"RUNNING","progress":7,"message":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -4364,8 +4363,8 @@ fn post_dataset_records_from_file_v1_observability_datasets_dataset_id_imports_f
                 .observability()
                 .datasets()
                 .import_from_file(
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
-                    j::<ImportDatasetFromFileRequest>("{\"file_id\":\"sample-text\"}"),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
+                    j::<ImportDatasetFromFileRequest>(r#"{"file_id":"sample-text"}"#),
                 )
                 .send()
                 .await?;
@@ -4385,10 +4384,10 @@ fn post_dataset_records_from_playground_v1_observability_datasets_dataset_id_imp
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"conversation_ids\":[\"sample-text\"]}"),
+            body: Some(r#"{"conversation_ids":["sample-text"]}"#),
             multipart_fields: None,
             status: 202u16,
-            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"creator_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"dataset_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"status\":\"RUNNING\",\"progress\":7,\"message\":\"sample-text\"}"),
+            response: Some(r#"{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","created_at":"2024-05-01T12:00:00Z","updated_at":"2024-05-01T12:00:00Z","deleted_at":"2024-05-01T12:00:00Z","creator_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","dataset_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","workspace_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","status":"RUNNING","progress":7,"message":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -4397,10 +4396,10 @@ fn post_dataset_records_from_playground_v1_observability_datasets_dataset_id_imp
                 .observability()
                 .datasets()
                 .import_from_playground(
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
                     j::<
                         ImportDatasetFromPlaygroundRequest,
-                    >("{\"conversation_ids\":[\"sample-text\"]}"),
+                    >(r#"{"conversation_ids":["sample-text"]}"#),
                 )
                 .send()
                 .await?;
@@ -4420,10 +4419,10 @@ fn post_dataset_records_from_dataset_v1_observability_datasets_dataset_id_import
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"dataset_record_ids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}"),
+            body: Some(r#"{"dataset_record_ids":["3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"]}"#),
             multipart_fields: None,
             status: 202u16,
-            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"creator_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"dataset_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"status\":\"RUNNING\",\"progress\":7,\"message\":\"sample-text\"}"),
+            response: Some(r#"{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","created_at":"2024-05-01T12:00:00Z","updated_at":"2024-05-01T12:00:00Z","deleted_at":"2024-05-01T12:00:00Z","creator_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","dataset_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","workspace_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","status":"RUNNING","progress":7,"message":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -4432,11 +4431,11 @@ fn post_dataset_records_from_dataset_v1_observability_datasets_dataset_id_import
                 .observability()
                 .datasets()
                 .import_from_dataset_records(
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
                     j::<
                         ImportDatasetFromDatasetRequest,
                     >(
-                        "{\"dataset_record_ids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}",
+                        r#"{"dataset_record_ids":["3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"]}"#,
                     ),
                 )
                 .send()
@@ -4460,7 +4459,7 @@ fn export_dataset_to_jsonl_v1_observability_datasets_dataset_id_exports_to_jsonl
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"file_url\":\"sample-text\"}"),
+            response: Some(r#"{"file_url":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -4468,7 +4467,9 @@ fn export_dataset_to_jsonl_v1_observability_datasets_dataset_id_exports_to_jsonl
                 .beta()
                 .observability()
                 .datasets()
-                .export_to_jsonl(j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""))
+                .export_to_jsonl(
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
+                )
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -4490,7 +4491,7 @@ fn get_dataset_import_task_v1_observability_datasets_dataset_id_tasks_task_id_ge
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"creator_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"dataset_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"status\":\"RUNNING\",\"progress\":7,\"message\":\"sample-text\"}"),
+            response: Some(r#"{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","created_at":"2024-05-01T12:00:00Z","updated_at":"2024-05-01T12:00:00Z","deleted_at":"2024-05-01T12:00:00Z","creator_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","dataset_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","workspace_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","status":"RUNNING","progress":7,"message":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -4499,8 +4500,8 @@ fn get_dataset_import_task_v1_observability_datasets_dataset_id_tasks_task_id_ge
                 .observability()
                 .datasets()
                 .fetch_task(
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
                 )
                 .send()
                 .await?;
@@ -4526,7 +4527,7 @@ fn get_dataset_import_tasks_v1_observability_datasets_dataset_id_tasks_get() -> 
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"tasks\":{\"results\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"creator_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"dataset_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"status\":\"RUNNING\",\"progress\":7,\"message\":\"sample-text\"}],\"count\":7,\"next\":\"sample-text\",\"previous\":\"sample-text\"}}"),
+            response: Some(r#"{"tasks":{"results":[{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","created_at":"2024-05-01T12:00:00Z","updated_at":"2024-05-01T12:00:00Z","deleted_at":"2024-05-01T12:00:00Z","creator_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","dataset_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","workspace_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","status":"RUNNING","progress":7,"message":"sample-text"}],"count":7,"next":"sample-text","previous":"sample-text"}}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -4534,7 +4535,7 @@ fn get_dataset_import_tasks_v1_observability_datasets_dataset_id_tasks_get() -> 
                 .beta()
                 .observability()
                 .datasets()
-                .list_tasks(j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""))
+                .list_tasks(j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#))
                 .page_size(j::<i64>("7"))
                 .page(j::<i64>("7"))
                 .send()
@@ -4558,7 +4559,7 @@ fn get_dataset_record_v1_observability_dataset_records_dataset_record_id_get() -
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"dataset_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"payload\":{\"key\":{\"any\":\"value\"}},\"properties\":{\"key\":{\"any\":\"value\"}},\"source\":\"EXPLORER\"}"),
+            response: Some(r#"{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","created_at":"2024-05-01T12:00:00Z","updated_at":"2024-05-01T12:00:00Z","deleted_at":"2024-05-01T12:00:00Z","dataset_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","payload":{"key":{"any":"value"}},"properties":{"key":{"any":"value"}},"source":"EXPLORER"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -4567,7 +4568,7 @@ fn get_dataset_record_v1_observability_dataset_records_dataset_record_id_get() -
                 .observability()
                 .datasets()
                 .records()
-                .fetch(j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""))
+                .fetch(j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -4598,7 +4599,7 @@ fn delete_dataset_record_v1_observability_dataset_records_dataset_record_id_dele
                 .observability()
                 .datasets()
                 .records()
-                .delete(j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""))
+                .delete(j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#))
                 .send()
                 .await?;
             {
@@ -4620,7 +4621,7 @@ fn delete_dataset_records_v1_observability_dataset_records_bulk_delete_post() ->
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"dataset_record_ids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}"),
+            body: Some(r#"{"dataset_record_ids":["3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"]}"#),
             multipart_fields: None,
             status: 204u16,
             response: None,
@@ -4636,7 +4637,7 @@ fn delete_dataset_records_v1_observability_dataset_records_bulk_delete_post() ->
                     j::<
                         DeleteDatasetRecordsRequest,
                     >(
-                        "{\"dataset_record_ids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}",
+                        r#"{"dataset_record_ids":["3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"]}"#,
                     ),
                 )
                 .send()
@@ -4660,10 +4661,10 @@ fn judge_dataset_record_v1_observability_dataset_records_dataset_record_id_live_
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"judge_definition\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"model_name\":\"sample-text\",\"output\":{\"type\":\"CLASSIFICATION\",\"options\":[{\"value\":\"sample-text\",\"description\":\"sample-text\"}]},\"instructions\":\"sample-text\",\"tools\":[\"sample-text\"]}}"),
+            body: Some(r#"{"judge_definition":{"name":"sample-text","description":"sample-text","model_name":"sample-text","output":{"type":"CLASSIFICATION","options":[{"value":"sample-text","description":"sample-text"}]},"instructions":"sample-text","tools":["sample-text"]}}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"analysis\":\"sample-text\",\"answer\":0.5}"),
+            response: Some(r#"{"analysis":"sample-text","answer":0.5}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -4673,11 +4674,11 @@ fn judge_dataset_record_v1_observability_dataset_records_dataset_record_id_live_
                 .datasets()
                 .records()
                 .judge(
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
                     j::<
                         JudgeDatasetRecordRequest,
                     >(
-                        "{\"judge_definition\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"model_name\":\"sample-text\",\"output\":{\"type\":\"CLASSIFICATION\",\"options\":[{\"value\":\"sample-text\",\"description\":\"sample-text\"}]},\"instructions\":\"sample-text\",\"tools\":[\"sample-text\"]}}",
+                        r#"{"judge_definition":{"name":"sample-text","description":"sample-text","model_name":"sample-text","output":{"type":"CLASSIFICATION","options":[{"value":"sample-text","description":"sample-text"}]},"instructions":"sample-text","tools":["sample-text"]}}"#,
                     ),
                 )
                 .send()
@@ -4698,7 +4699,7 @@ fn update_dataset_record_payload_v1_observability_dataset_records_dataset_record
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"payload\":{\"key\":{\"any\":\"value\"}}}"),
+            body: Some(r#"{"payload":{"key":{"any":"value"}}}"#),
             multipart_fields: None,
             status: 204u16,
             response: None,
@@ -4711,10 +4712,10 @@ fn update_dataset_record_payload_v1_observability_dataset_records_dataset_record
                 .datasets()
                 .records()
                 .update_payload(
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
                     j::<
                         UpdateDatasetRecordPayloadRequest,
-                    >("{\"payload\":{\"key\":{\"any\":\"value\"}}}"),
+                    >(r#"{"payload":{"key":{"any":"value"}}}"#),
                 )
                 .send()
                 .await?;
@@ -4737,7 +4738,7 @@ fn update_dataset_record_properties_v1_observability_dataset_records_dataset_rec
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"properties\":{\"key\":{\"any\":\"value\"}}}"),
+            body: Some(r#"{"properties":{"key":{"any":"value"}}}"#),
             multipart_fields: None,
             status: 204u16,
             response: None,
@@ -4750,10 +4751,10 @@ fn update_dataset_record_properties_v1_observability_dataset_records_dataset_rec
                 .datasets()
                 .records()
                 .update_properties(
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
                     j::<
                         UpdateDatasetRecordPropertiesRequest,
-                    >("{\"properties\":{\"key\":{\"any\":\"value\"}}}"),
+                    >(r#"{"properties":{"key":{"any":"value"}}}"#),
                 )
                 .send()
                 .await?;
@@ -4781,10 +4782,10 @@ fn search_logs_v1_observability_logs_search_post() -> Case {
             ],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"search_expression\":\"sample-text\",\"order\":\"asc\"}"),
+            body: Some(r#"{"search_expression":"sample-text","order":"asc"}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"logs\":{\"results\":[{\"customer_id\":\"sample-text\",\"organization_id\":\"sample-text\",\"workspace_id\":\"sample-text\",\"user_id\":\"sample-text\",\"timestamp\":\"2024-05-01T12:00:00Z\",\"trace_id\":\"sample-text\",\"span_id\":\"sample-text\",\"trace_flags\":7,\"severity_text\":\"sample-text\",\"severity_number\":7,\"service_name\":\"sample-text\",\"body\":\"sample-text\",\"event_name\":\"sample-text\",\"resource_schema_url\":\"sample-text\",\"resource_attributes\":{\"key\":\"sample-text\"},\"scope_schema_url\":\"sample-text\",\"scope_name\":\"sample-text\",\"scope_version\":\"sample-text\",\"scope_attributes\":{\"key\":\"sample-text\"},\"log_attributes\":{\"key\":\"sample-text\"}}],\"next\":\"sample-text\",\"cursor\":\"sample-text\"}}"),
+            response: Some(r#"{"logs":{"results":[{"customer_id":"sample-text","organization_id":"sample-text","workspace_id":"sample-text","user_id":"sample-text","timestamp":"2024-05-01T12:00:00Z","trace_id":"sample-text","span_id":"sample-text","trace_flags":7,"severity_text":"sample-text","severity_number":7,"service_name":"sample-text","body":"sample-text","event_name":"sample-text","resource_schema_url":"sample-text","resource_attributes":{"key":"sample-text"},"scope_schema_url":"sample-text","scope_name":"sample-text","scope_version":"sample-text","scope_attributes":{"key":"sample-text"},"log_attributes":{"key":"sample-text"}}],"next":"sample-text","cursor":"sample-text"}}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -4795,12 +4796,12 @@ fn search_logs_v1_observability_logs_search_post() -> Case {
                 .search(
                     j::<
                         LogsRequest,
-                    >("{\"search_expression\":\"sample-text\",\"order\":\"asc\"}"),
+                    >(r#"{"search_expression":"sample-text","order":"asc"}"#),
                 )
-                .from(j::<String>("\"2024-05-01T12:00:00Z\""))
-                .to(j::<String>("\"2024-05-01T12:00:00Z\""))
+                .from(j::<String>(r#""2024-05-01T12:00:00Z""#))
+                .to(j::<String>(r#""2024-05-01T12:00:00Z""#))
                 .page_size(j::<i64>("7"))
-                .cursor(j::<String>("\"sample-text\""))
+                .cursor(j::<String>(r#""sample-text""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -4824,10 +4825,10 @@ fn search_traces_v1_observability_traces_search_post() -> Case {
             ],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"search_expression\":\"sample-text\"}"),
+            body: Some(r#"{"search_expression":"sample-text"}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"traces\":{\"results\":[{\"customer_id\":\"sample-text\",\"organization_id\":\"sample-text\",\"workspace_id\":\"sample-text\",\"user_id\":\"sample-text\",\"trace_id\":\"sample-text\",\"root_span_id\":\"sample-text\",\"root_span_name\":\"sample-text\",\"start_time\":\"2024-05-01T12:00:00Z\",\"end_time\":\"2024-05-01T12:00:00Z\",\"duration_ns\":7,\"service_name\":\"sample-text\",\"environment\":\"sample-text\",\"conversation_id\":\"sample-text\",\"workflow_name\":\"sample-text\",\"agent_id\":\"sample-text\",\"agent_name\":\"sample-text\",\"status_code\":\"Error\",\"error_count\":7,\"span_count\":7,\"gen_ai_span_count\":7,\"llm_call_count\":7,\"tool_call_count\":7,\"retrieval_count\":7,\"evaluation_count\":7,\"input_tokens\":7,\"output_tokens\":7,\"cache_read_input_tokens\":7,\"cache_creation_input_tokens\":7,\"models_used\":[\"sample-text\"],\"tools_used\":[\"sample-text\"],\"first_turn_last_input_message\":\"sample-text\",\"first_turn_last_output_message\":\"sample-text\",\"last_turn_last_input_message\":\"sample-text\",\"last_turn_last_output_message\":\"sample-text\"}],\"next\":\"sample-text\",\"cursor\":\"sample-text\"}}"),
+            response: Some(r#"{"traces":{"results":[{"customer_id":"sample-text","organization_id":"sample-text","workspace_id":"sample-text","user_id":"sample-text","trace_id":"sample-text","root_span_id":"sample-text","root_span_name":"sample-text","start_time":"2024-05-01T12:00:00Z","end_time":"2024-05-01T12:00:00Z","duration_ns":7,"service_name":"sample-text","environment":"sample-text","conversation_id":"sample-text","workflow_name":"sample-text","agent_id":"sample-text","agent_name":"sample-text","status_code":"Error","error_count":7,"span_count":7,"gen_ai_span_count":7,"llm_call_count":7,"tool_call_count":7,"retrieval_count":7,"evaluation_count":7,"input_tokens":7,"output_tokens":7,"cache_read_input_tokens":7,"cache_creation_input_tokens":7,"models_used":["sample-text"],"tools_used":["sample-text"],"first_turn_last_input_message":"sample-text","first_turn_last_output_message":"sample-text","last_turn_last_input_message":"sample-text","last_turn_last_output_message":"sample-text"}],"next":"sample-text","cursor":"sample-text"}}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -4835,11 +4836,11 @@ fn search_traces_v1_observability_traces_search_post() -> Case {
                 .beta()
                 .observability()
                 .traces()
-                .search(j::<TracesRequest>("{\"search_expression\":\"sample-text\"}"))
-                .from(j::<String>("\"2024-05-01T12:00:00Z\""))
-                .to(j::<String>("\"2024-05-01T12:00:00Z\""))
+                .search(j::<TracesRequest>(r#"{"search_expression":"sample-text"}"#))
+                .from(j::<String>(r#""2024-05-01T12:00:00Z""#))
+                .to(j::<String>(r#""2024-05-01T12:00:00Z""#))
                 .page_size(j::<i64>("7"))
-                .cursor(j::<String>("\"sample-text\""))
+                .cursor(j::<String>(r#""sample-text""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -4861,10 +4862,10 @@ fn aggregate_traces_v1_observability_traces_aggregate_post() -> Case {
             ],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"metric\":{\"measure\":\"sample-text\",\"aggregation\":\"count\"},\"dimensions\":[\"sample-text\"],\"time_dimension\":{\"granularity\":\"auto\"},\"search_expression\":\"sample-text\",\"order_by\":[{\"field\":\"sample-text\",\"direction\":\"asc\"}],\"limit\":7}"),
+            body: Some(r#"{"metric":{"measure":"sample-text","aggregation":"count"},"dimensions":["sample-text"],"time_dimension":{"granularity":"auto"},"search_expression":"sample-text","order_by":[{"field":"sample-text","direction":"asc"}],"limit":7}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"data\":[{\"time_bucket\":\"2024-05-01T12:00:00Z\",\"dimensions\":{\"key\":{\"any\":\"value\"}},\"metric_name\":\"sample-text\",\"metric_value\":7}],\"meta\":{\"from_timestamp\":\"2024-05-01T12:00:00Z\",\"to_timestamp\":\"2024-05-01T12:00:00Z\",\"granularity_seconds\":7}}"),
+            response: Some(r#"{"data":[{"time_bucket":"2024-05-01T12:00:00Z","dimensions":{"key":{"any":"value"}},"metric_name":"sample-text","metric_value":7}],"meta":{"from_timestamp":"2024-05-01T12:00:00Z","to_timestamp":"2024-05-01T12:00:00Z","granularity_seconds":7}}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -4876,11 +4877,11 @@ fn aggregate_traces_v1_observability_traces_aggregate_post() -> Case {
                     j::<
                         AggregationRequest,
                     >(
-                        "{\"metric\":{\"measure\":\"sample-text\",\"aggregation\":\"count\"},\"dimensions\":[\"sample-text\"],\"time_dimension\":{\"granularity\":\"auto\"},\"search_expression\":\"sample-text\",\"order_by\":[{\"field\":\"sample-text\",\"direction\":\"asc\"}],\"limit\":7}",
+                        r#"{"metric":{"measure":"sample-text","aggregation":"count"},"dimensions":["sample-text"],"time_dimension":{"granularity":"auto"},"search_expression":"sample-text","order_by":[{"field":"sample-text","direction":"asc"}],"limit":7}"#,
                     ),
                 )
-                .from(j::<String>("\"2024-05-01T12:00:00Z\""))
-                .to(j::<String>("\"2024-05-01T12:00:00Z\""))
+                .from(j::<String>(r#""2024-05-01T12:00:00Z""#))
+                .to(j::<String>(r#""2024-05-01T12:00:00Z""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -4904,10 +4905,10 @@ fn search_spans_v1_observability_spans_search_post() -> Case {
             ],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"search_expression\":\"sample-text\"}"),
+            body: Some(r#"{"search_expression":"sample-text"}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"spans\":{\"results\":[{\"customer_id\":\"sample-text\",\"organization_id\":\"sample-text\",\"workspace_id\":\"sample-text\",\"user_id\":\"sample-text\",\"trace_id\":\"sample-text\",\"span_id\":\"sample-text\",\"parent_span_id\":\"sample-text\",\"trace_state\":\"sample-text\",\"start_time\":\"2024-05-01T12:00:00Z\",\"end_time\":\"2024-05-01T12:00:00Z\",\"duration_ns\":7,\"span_name\":\"sample-text\",\"span_kind\":\"sample-text\",\"service_name\":\"sample-text\",\"status_code\":\"Error\",\"status_message\":\"sample-text\",\"error_type\":\"sample-text\",\"operation_name\":\"sample-text\",\"provider_name\":\"sample-text\",\"request_model\":\"sample-text\",\"response_model\":\"sample-text\",\"response_id\":\"sample-text\",\"output_type\":\"sample-text\",\"conversation_id\":\"sample-text\",\"data_source_id\":\"sample-text\",\"agent_id\":\"sample-text\",\"agent_name\":\"sample-text\",\"agent_version\":\"sample-text\",\"agent_description\":\"sample-text\",\"workflow_name\":\"sample-text\",\"prompt_name\":\"sample-text\",\"tool_name\":\"sample-text\",\"tool_type\":\"sample-text\",\"tool_call_id\":\"sample-text\",\"input_messages\":\"sample-text\",\"output_messages\":\"sample-text\",\"system_instructions\":\"sample-text\",\"tool_definitions\":\"sample-text\",\"tool_call_arguments\":\"sample-text\",\"tool_call_result\":\"sample-text\",\"request_choice_count\":7,\"request_max_tokens\":7,\"request_temperature\":0.5,\"request_top_p\":0.5,\"request_top_k\":0.5,\"request_presence_penalty\":0.5,\"request_frequency_penalty\":0.5,\"request_seed\":7,\"request_stop_sequences\":[\"sample-text\"],\"request_encoding_formats\":[\"sample-text\"],\"response_finish_reasons\":[\"sample-text\"],\"usage_input_tokens\":7,\"usage_output_tokens\":7,\"usage_cache_read_input_tokens\":7,\"usage_cache_creation_input_tokens\":7,\"resource_attributes\":{\"key\":\"sample-text\"},\"span_attributes\":{\"key\":\"sample-text\"},\"scope_name\":\"sample-text\",\"scope_version\":\"sample-text\"}],\"next\":\"sample-text\",\"cursor\":\"sample-text\"}}"),
+            response: Some(r#"{"spans":{"results":[{"customer_id":"sample-text","organization_id":"sample-text","workspace_id":"sample-text","user_id":"sample-text","trace_id":"sample-text","span_id":"sample-text","parent_span_id":"sample-text","trace_state":"sample-text","start_time":"2024-05-01T12:00:00Z","end_time":"2024-05-01T12:00:00Z","duration_ns":7,"span_name":"sample-text","span_kind":"sample-text","service_name":"sample-text","status_code":"Error","status_message":"sample-text","error_type":"sample-text","operation_name":"sample-text","provider_name":"sample-text","request_model":"sample-text","response_model":"sample-text","response_id":"sample-text","output_type":"sample-text","conversation_id":"sample-text","data_source_id":"sample-text","agent_id":"sample-text","agent_name":"sample-text","agent_version":"sample-text","agent_description":"sample-text","workflow_name":"sample-text","prompt_name":"sample-text","tool_name":"sample-text","tool_type":"sample-text","tool_call_id":"sample-text","input_messages":"sample-text","output_messages":"sample-text","system_instructions":"sample-text","tool_definitions":"sample-text","tool_call_arguments":"sample-text","tool_call_result":"sample-text","request_choice_count":7,"request_max_tokens":7,"request_temperature":0.5,"request_top_p":0.5,"request_top_k":0.5,"request_presence_penalty":0.5,"request_frequency_penalty":0.5,"request_seed":7,"request_stop_sequences":["sample-text"],"request_encoding_formats":["sample-text"],"response_finish_reasons":["sample-text"],"usage_input_tokens":7,"usage_output_tokens":7,"usage_cache_read_input_tokens":7,"usage_cache_creation_input_tokens":7,"resource_attributes":{"key":"sample-text"},"span_attributes":{"key":"sample-text"},"scope_name":"sample-text","scope_version":"sample-text"}],"next":"sample-text","cursor":"sample-text"}}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -4916,12 +4917,12 @@ fn search_spans_v1_observability_spans_search_post() -> Case {
                 .observability()
                 .spans()
                 .search_spans(
-                    j::<SpansRequest>("{\"search_expression\":\"sample-text\"}"),
+                    j::<SpansRequest>(r#"{"search_expression":"sample-text"}"#),
                 )
-                .from(j::<String>("\"2024-05-01T12:00:00Z\""))
-                .to(j::<String>("\"2024-05-01T12:00:00Z\""))
+                .from(j::<String>(r#""2024-05-01T12:00:00Z""#))
+                .to(j::<String>(r#""2024-05-01T12:00:00Z""#))
                 .page_size(j::<i64>("7"))
-                .cursor(j::<String>("\"sample-text\""))
+                .cursor(j::<String>(r#""sample-text""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -4943,10 +4944,10 @@ fn aggregate_spans_v1_observability_spans_aggregate_post() -> Case {
             ],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"metric\":{\"measure\":\"sample-text\",\"aggregation\":\"count\"},\"dimensions\":[\"sample-text\"],\"time_dimension\":{\"granularity\":\"auto\"},\"search_expression\":\"sample-text\",\"order_by\":[{\"field\":\"sample-text\",\"direction\":\"asc\"}],\"limit\":7}"),
+            body: Some(r#"{"metric":{"measure":"sample-text","aggregation":"count"},"dimensions":["sample-text"],"time_dimension":{"granularity":"auto"},"search_expression":"sample-text","order_by":[{"field":"sample-text","direction":"asc"}],"limit":7}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"data\":[{\"time_bucket\":\"2024-05-01T12:00:00Z\",\"dimensions\":{\"key\":{\"any\":\"value\"}},\"metric_name\":\"sample-text\",\"metric_value\":7}],\"meta\":{\"from_timestamp\":\"2024-05-01T12:00:00Z\",\"to_timestamp\":\"2024-05-01T12:00:00Z\",\"granularity_seconds\":7}}"),
+            response: Some(r#"{"data":[{"time_bucket":"2024-05-01T12:00:00Z","dimensions":{"key":{"any":"value"}},"metric_name":"sample-text","metric_value":7}],"meta":{"from_timestamp":"2024-05-01T12:00:00Z","to_timestamp":"2024-05-01T12:00:00Z","granularity_seconds":7}}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -4958,11 +4959,11 @@ fn aggregate_spans_v1_observability_spans_aggregate_post() -> Case {
                     j::<
                         AggregationRequest,
                     >(
-                        "{\"metric\":{\"measure\":\"sample-text\",\"aggregation\":\"count\"},\"dimensions\":[\"sample-text\"],\"time_dimension\":{\"granularity\":\"auto\"},\"search_expression\":\"sample-text\",\"order_by\":[{\"field\":\"sample-text\",\"direction\":\"asc\"}],\"limit\":7}",
+                        r#"{"metric":{"measure":"sample-text","aggregation":"count"},"dimensions":["sample-text"],"time_dimension":{"granularity":"auto"},"search_expression":"sample-text","order_by":[{"field":"sample-text","direction":"asc"}],"limit":7}"#,
                     ),
                 )
-                .from(j::<String>("\"2024-05-01T12:00:00Z\""))
-                .to(j::<String>("\"2024-05-01T12:00:00Z\""))
+                .from(j::<String>(r#""2024-05-01T12:00:00Z""#))
+                .to(j::<String>(r#""2024-05-01T12:00:00Z""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -4986,10 +4987,10 @@ fn search_span_evaluations_v1_observability_spans_evaluations_search_post() -> C
             ],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"search_expression\":\"sample-text\"}"),
+            body: Some(r#"{"search_expression":"sample-text"}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"span_evaluations\":{\"results\":[{\"customer_id\":\"sample-text\",\"organization_id\":\"sample-text\",\"workspace_id\":\"sample-text\",\"user_id\":\"sample-text\",\"trace_id\":\"sample-text\",\"span_id\":\"sample-text\",\"response_id\":\"sample-text\",\"conversation_id\":\"sample-text\",\"timestamp\":\"2024-05-01T12:00:00Z\",\"evaluation_name\":\"sample-text\",\"score_value\":0.5,\"score_label\":\"sample-text\",\"explanation\":\"sample-text\",\"metadata\":{\"key\":\"sample-text\"}}],\"next\":\"sample-text\",\"cursor\":\"sample-text\"}}"),
+            response: Some(r#"{"span_evaluations":{"results":[{"customer_id":"sample-text","organization_id":"sample-text","workspace_id":"sample-text","user_id":"sample-text","trace_id":"sample-text","span_id":"sample-text","response_id":"sample-text","conversation_id":"sample-text","timestamp":"2024-05-01T12:00:00Z","evaluation_name":"sample-text","score_value":0.5,"score_label":"sample-text","explanation":"sample-text","metadata":{"key":"sample-text"}}],"next":"sample-text","cursor":"sample-text"}}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -4998,14 +4999,12 @@ fn search_span_evaluations_v1_observability_spans_evaluations_search_post() -> C
                 .observability()
                 .spans()
                 .search_span_evaluations(
-                    j::<
-                        SpanEvaluationsRequest,
-                    >("{\"search_expression\":\"sample-text\"}"),
+                    j::<SpanEvaluationsRequest>(r#"{"search_expression":"sample-text"}"#),
                 )
-                .from(j::<String>("\"2024-05-01T12:00:00Z\""))
-                .to(j::<String>("\"2024-05-01T12:00:00Z\""))
+                .from(j::<String>(r#""2024-05-01T12:00:00Z""#))
+                .to(j::<String>(r#""2024-05-01T12:00:00Z""#))
                 .page_size(j::<i64>("7"))
-                .cursor(j::<String>("\"sample-text\""))
+                .cursor(j::<String>(r#""sample-text""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -5029,10 +5028,10 @@ fn search_latest_span_evaluations_v1_observability_spans_evaluations_search_late
             ],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"search_expression\":\"sample-text\"}"),
+            body: Some(r#"{"search_expression":"sample-text"}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"span_evaluations\":{\"results\":[{\"customer_id\":\"sample-text\",\"organization_id\":\"sample-text\",\"workspace_id\":\"sample-text\",\"user_id\":\"sample-text\",\"trace_id\":\"sample-text\",\"span_id\":\"sample-text\",\"response_id\":\"sample-text\",\"conversation_id\":\"sample-text\",\"timestamp\":\"2024-05-01T12:00:00Z\",\"evaluation_name\":\"sample-text\",\"score_value\":0.5,\"score_label\":\"sample-text\",\"explanation\":\"sample-text\",\"metadata\":{\"key\":\"sample-text\"}}],\"next\":\"sample-text\",\"cursor\":\"sample-text\"}}"),
+            response: Some(r#"{"span_evaluations":{"results":[{"customer_id":"sample-text","organization_id":"sample-text","workspace_id":"sample-text","user_id":"sample-text","trace_id":"sample-text","span_id":"sample-text","response_id":"sample-text","conversation_id":"sample-text","timestamp":"2024-05-01T12:00:00Z","evaluation_name":"sample-text","score_value":0.5,"score_label":"sample-text","explanation":"sample-text","metadata":{"key":"sample-text"}}],"next":"sample-text","cursor":"sample-text"}}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -5041,14 +5040,12 @@ fn search_latest_span_evaluations_v1_observability_spans_evaluations_search_late
                 .observability()
                 .spans()
                 .search_latest_span_evaluations(
-                    j::<
-                        SpanEvaluationsRequest,
-                    >("{\"search_expression\":\"sample-text\"}"),
+                    j::<SpanEvaluationsRequest>(r#"{"search_expression":"sample-text"}"#),
                 )
-                .from(j::<String>("\"2024-05-01T12:00:00Z\""))
-                .to(j::<String>("\"2024-05-01T12:00:00Z\""))
+                .from(j::<String>(r#""2024-05-01T12:00:00Z""#))
+                .to(j::<String>(r#""2024-05-01T12:00:00Z""#))
                 .page_size(j::<i64>("7"))
-                .cursor(j::<String>("\"sample-text\""))
+                .cursor(j::<String>(r#""sample-text""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -5070,7 +5067,7 @@ fn get_trace_fields_v1_observability_traces_fields_get() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"field_definitions\":[{\"name\":\"sample-text\",\"label\":\"sample-text\",\"type\":\"ENUM\",\"group\":\"sample-text\",\"supported_operators\":[\"eq\"],\"supported_aggregations\":[\"count\"]}]}"),
+            response: Some(r#"{"field_definitions":[{"name":"sample-text","label":"sample-text","type":"ENUM","group":"sample-text","supported_operators":["eq"],"supported_aggregations":["count"]}]}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -5094,7 +5091,7 @@ fn get_trace_by_id_v1_observability_traces_trace_id_get() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"customer_id\":\"sample-text\",\"organization_id\":\"sample-text\",\"workspace_id\":\"sample-text\",\"user_id\":\"sample-text\",\"trace_id\":\"sample-text\",\"root_span_id\":\"sample-text\",\"root_span_name\":\"sample-text\",\"start_time\":\"2024-05-01T12:00:00Z\",\"end_time\":\"2024-05-01T12:00:00Z\",\"duration_ns\":7,\"service_name\":\"sample-text\",\"environment\":\"sample-text\",\"conversation_id\":\"sample-text\",\"workflow_name\":\"sample-text\",\"agent_id\":\"sample-text\",\"agent_name\":\"sample-text\",\"status_code\":\"Error\",\"error_count\":7,\"span_count\":7,\"gen_ai_span_count\":7,\"llm_call_count\":7,\"tool_call_count\":7,\"retrieval_count\":7,\"evaluation_count\":7,\"input_tokens\":7,\"output_tokens\":7,\"cache_read_input_tokens\":7,\"cache_creation_input_tokens\":7,\"models_used\":[\"sample-text\"],\"tools_used\":[\"sample-text\"],\"first_turn_last_input_message\":\"sample-text\",\"first_turn_last_output_message\":\"sample-text\",\"last_turn_last_input_message\":\"sample-text\",\"last_turn_last_output_message\":\"sample-text\"}"),
+            response: Some(r#"{"customer_id":"sample-text","organization_id":"sample-text","workspace_id":"sample-text","user_id":"sample-text","trace_id":"sample-text","root_span_id":"sample-text","root_span_name":"sample-text","start_time":"2024-05-01T12:00:00Z","end_time":"2024-05-01T12:00:00Z","duration_ns":7,"service_name":"sample-text","environment":"sample-text","conversation_id":"sample-text","workflow_name":"sample-text","agent_id":"sample-text","agent_name":"sample-text","status_code":"Error","error_count":7,"span_count":7,"gen_ai_span_count":7,"llm_call_count":7,"tool_call_count":7,"retrieval_count":7,"evaluation_count":7,"input_tokens":7,"output_tokens":7,"cache_read_input_tokens":7,"cache_creation_input_tokens":7,"models_used":["sample-text"],"tools_used":["sample-text"],"first_turn_last_input_message":"sample-text","first_turn_last_output_message":"sample-text","last_turn_last_input_message":"sample-text","last_turn_last_output_message":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -5102,7 +5099,7 @@ fn get_trace_by_id_v1_observability_traces_trace_id_get() -> Case {
                 .beta()
                 .observability()
                 .traces()
-                .get_trace_by_id(j::<String>("\"p-trace-id\""))
+                .get_trace_by_id(j::<String>(r#""p-trace-id""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -5129,7 +5126,7 @@ fn get_trace_spans_v1_observability_traces_trace_id_spans_get() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"spans\":{\"results\":[{\"customer_id\":\"sample-text\",\"organization_id\":\"sample-text\",\"workspace_id\":\"sample-text\",\"user_id\":\"sample-text\",\"trace_id\":\"sample-text\",\"span_id\":\"sample-text\",\"parent_span_id\":\"sample-text\",\"trace_state\":\"sample-text\",\"start_time\":\"2024-05-01T12:00:00Z\",\"end_time\":\"2024-05-01T12:00:00Z\",\"duration_ns\":7,\"span_name\":\"sample-text\",\"span_kind\":\"sample-text\",\"service_name\":\"sample-text\",\"status_code\":\"Error\",\"status_message\":\"sample-text\",\"error_type\":\"sample-text\",\"operation_name\":\"sample-text\",\"provider_name\":\"sample-text\",\"request_model\":\"sample-text\",\"response_model\":\"sample-text\",\"response_id\":\"sample-text\",\"output_type\":\"sample-text\",\"conversation_id\":\"sample-text\",\"data_source_id\":\"sample-text\",\"agent_id\":\"sample-text\",\"agent_name\":\"sample-text\",\"agent_version\":\"sample-text\",\"agent_description\":\"sample-text\",\"workflow_name\":\"sample-text\",\"prompt_name\":\"sample-text\",\"tool_name\":\"sample-text\",\"tool_type\":\"sample-text\",\"tool_call_id\":\"sample-text\",\"input_messages\":\"sample-text\",\"output_messages\":\"sample-text\",\"system_instructions\":\"sample-text\",\"tool_definitions\":\"sample-text\",\"tool_call_arguments\":\"sample-text\",\"tool_call_result\":\"sample-text\",\"request_choice_count\":7,\"request_max_tokens\":7,\"request_temperature\":0.5,\"request_top_p\":0.5,\"request_top_k\":0.5,\"request_presence_penalty\":0.5,\"request_frequency_penalty\":0.5,\"request_seed\":7,\"request_stop_sequences\":[\"sample-text\"],\"request_encoding_formats\":[\"sample-text\"],\"response_finish_reasons\":[\"sample-text\"],\"usage_input_tokens\":7,\"usage_output_tokens\":7,\"usage_cache_read_input_tokens\":7,\"usage_cache_creation_input_tokens\":7,\"resource_attributes\":{\"key\":\"sample-text\"},\"span_attributes\":{\"key\":\"sample-text\"},\"scope_name\":\"sample-text\",\"scope_version\":\"sample-text\"}],\"next\":\"sample-text\",\"cursor\":\"sample-text\"}}"),
+            response: Some(r#"{"spans":{"results":[{"customer_id":"sample-text","organization_id":"sample-text","workspace_id":"sample-text","user_id":"sample-text","trace_id":"sample-text","span_id":"sample-text","parent_span_id":"sample-text","trace_state":"sample-text","start_time":"2024-05-01T12:00:00Z","end_time":"2024-05-01T12:00:00Z","duration_ns":7,"span_name":"sample-text","span_kind":"sample-text","service_name":"sample-text","status_code":"Error","status_message":"sample-text","error_type":"sample-text","operation_name":"sample-text","provider_name":"sample-text","request_model":"sample-text","response_model":"sample-text","response_id":"sample-text","output_type":"sample-text","conversation_id":"sample-text","data_source_id":"sample-text","agent_id":"sample-text","agent_name":"sample-text","agent_version":"sample-text","agent_description":"sample-text","workflow_name":"sample-text","prompt_name":"sample-text","tool_name":"sample-text","tool_type":"sample-text","tool_call_id":"sample-text","input_messages":"sample-text","output_messages":"sample-text","system_instructions":"sample-text","tool_definitions":"sample-text","tool_call_arguments":"sample-text","tool_call_result":"sample-text","request_choice_count":7,"request_max_tokens":7,"request_temperature":0.5,"request_top_p":0.5,"request_top_k":0.5,"request_presence_penalty":0.5,"request_frequency_penalty":0.5,"request_seed":7,"request_stop_sequences":["sample-text"],"request_encoding_formats":["sample-text"],"response_finish_reasons":["sample-text"],"usage_input_tokens":7,"usage_output_tokens":7,"usage_cache_read_input_tokens":7,"usage_cache_creation_input_tokens":7,"resource_attributes":{"key":"sample-text"},"span_attributes":{"key":"sample-text"},"scope_name":"sample-text","scope_version":"sample-text"}],"next":"sample-text","cursor":"sample-text"}}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -5137,11 +5134,11 @@ fn get_trace_spans_v1_observability_traces_trace_id_spans_get() -> Case {
                 .beta()
                 .observability()
                 .traces()
-                .get_trace_spans(j::<String>("\"p-trace-id\""))
-                .from(j::<String>("\"2024-05-01T12:00:00Z\""))
-                .to(j::<String>("\"2024-05-01T12:00:00Z\""))
+                .get_trace_spans(j::<String>(r#""p-trace-id""#))
+                .from(j::<String>(r#""2024-05-01T12:00:00Z""#))
+                .to(j::<String>(r#""2024-05-01T12:00:00Z""#))
                 .page_size(j::<i64>("7"))
-                .cursor(j::<String>("\"sample-text\""))
+                .cursor(j::<String>(r#""sample-text""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -5163,7 +5160,7 @@ fn get_log_fields_v1_observability_logs_fields_get() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"field_definitions\":[{\"name\":\"sample-text\",\"label\":\"sample-text\",\"type\":\"ENUM\",\"group\":\"sample-text\",\"supported_operators\":[\"eq\"],\"supported_aggregations\":[\"count\"]}]}"),
+            response: Some(r#"{"field_definitions":[{"name":"sample-text","label":"sample-text","type":"ENUM","group":"sample-text","supported_operators":["eq"],"supported_aggregations":["count"]}]}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -5187,7 +5184,7 @@ fn get_span_fields_v1_observability_spans_fields_get() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"field_definitions\":[{\"name\":\"sample-text\",\"label\":\"sample-text\",\"type\":\"ENUM\",\"group\":\"sample-text\",\"supported_operators\":[\"eq\"],\"supported_aggregations\":[\"count\"]}]}"),
+            response: Some(r#"{"field_definitions":[{"name":"sample-text","label":"sample-text","type":"ENUM","group":"sample-text","supported_operators":["eq"],"supported_aggregations":["count"]}]}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -5211,7 +5208,7 @@ fn get_span_evaluation_fields_v1_observability_spans_evaluations_fields_get() ->
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"field_definitions\":[{\"name\":\"sample-text\",\"label\":\"sample-text\",\"type\":\"ENUM\",\"group\":\"sample-text\",\"supported_operators\":[\"eq\"],\"supported_aggregations\":[\"count\"]}]}"),
+            response: Some(r#"{"field_definitions":[{"name":"sample-text","label":"sample-text","type":"ENUM","group":"sample-text","supported_operators":["eq"],"supported_aggregations":["count"]}]}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -5244,7 +5241,7 @@ fn get_trace_field_options_v1_observability_traces_fields_field_name_options_get
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"options\":[\"sample-text\"]}"),
+            response: Some(r#"{"options":["sample-text"]}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -5252,9 +5249,9 @@ fn get_trace_field_options_v1_observability_traces_fields_field_name_options_get
                 .beta()
                 .observability()
                 .traces()
-                .fetch_options(j::<String>("\"p-field-name\""))
-                .from(j::<String>("\"2024-05-01T12:00:00Z\""))
-                .to(j::<String>("\"2024-05-01T12:00:00Z\""))
+                .fetch_options(j::<String>(r#""p-field-name""#))
+                .from(j::<String>(r#""2024-05-01T12:00:00Z""#))
+                .to(j::<String>(r#""2024-05-01T12:00:00Z""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -5279,7 +5276,7 @@ fn get_log_field_options_v1_observability_logs_fields_field_name_options_get() -
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"options\":[\"sample-text\"]}"),
+            response: Some(r#"{"options":["sample-text"]}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -5287,9 +5284,9 @@ fn get_log_field_options_v1_observability_logs_fields_field_name_options_get() -
                 .beta()
                 .observability()
                 .logs()
-                .fetch_options(j::<String>("\"p-field-name\""))
-                .from(j::<String>("\"2024-05-01T12:00:00Z\""))
-                .to(j::<String>("\"2024-05-01T12:00:00Z\""))
+                .fetch_options(j::<String>(r#""p-field-name""#))
+                .from(j::<String>(r#""2024-05-01T12:00:00Z""#))
+                .to(j::<String>(r#""2024-05-01T12:00:00Z""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -5314,7 +5311,7 @@ fn get_span_field_options_v1_observability_spans_fields_field_name_options_get()
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"options\":[\"sample-text\"]}"),
+            response: Some(r#"{"options":["sample-text"]}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -5322,9 +5319,9 @@ fn get_span_field_options_v1_observability_spans_fields_field_name_options_get()
                 .beta()
                 .observability()
                 .spans()
-                .fetch_span_field_options(j::<String>("\"p-field-name\""))
-                .from(j::<String>("\"2024-05-01T12:00:00Z\""))
-                .to(j::<String>("\"2024-05-01T12:00:00Z\""))
+                .fetch_span_field_options(j::<String>(r#""p-field-name""#))
+                .from(j::<String>(r#""2024-05-01T12:00:00Z""#))
+                .to(j::<String>(r#""2024-05-01T12:00:00Z""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -5349,7 +5346,7 @@ fn get_span_evaluation_field_options_v1_observability_spans_evaluations_fields_f
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"options\":[\"sample-text\"]}"),
+            response: Some(r#"{"options":["sample-text"]}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -5357,9 +5354,9 @@ fn get_span_evaluation_field_options_v1_observability_spans_evaluations_fields_f
                 .beta()
                 .observability()
                 .spans()
-                .fetch_span_eval_field_options(j::<String>("\"p-field-name\""))
-                .from(j::<String>("\"2024-05-01T12:00:00Z\""))
-                .to(j::<String>("\"2024-05-01T12:00:00Z\""))
+                .fetch_span_eval_field_options(j::<String>(r#""p-field-name""#))
+                .from(j::<String>(r#""2024-05-01T12:00:00Z""#))
+                .to(j::<String>(r#""2024-05-01T12:00:00Z""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -5384,7 +5381,7 @@ fn get_span_by_id_v1_observability_traces_trace_id_spans_span_id_get() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"customer_id\":\"sample-text\",\"organization_id\":\"sample-text\",\"workspace_id\":\"sample-text\",\"user_id\":\"sample-text\",\"trace_id\":\"sample-text\",\"span_id\":\"sample-text\",\"parent_span_id\":\"sample-text\",\"trace_state\":\"sample-text\",\"start_time\":\"2024-05-01T12:00:00Z\",\"end_time\":\"2024-05-01T12:00:00Z\",\"duration_ns\":7,\"span_name\":\"sample-text\",\"span_kind\":\"sample-text\",\"service_name\":\"sample-text\",\"status_code\":\"Error\",\"status_message\":\"sample-text\",\"error_type\":\"sample-text\",\"operation_name\":\"sample-text\",\"provider_name\":\"sample-text\",\"request_model\":\"sample-text\",\"response_model\":\"sample-text\",\"response_id\":\"sample-text\",\"output_type\":\"sample-text\",\"conversation_id\":\"sample-text\",\"data_source_id\":\"sample-text\",\"agent_id\":\"sample-text\",\"agent_name\":\"sample-text\",\"agent_version\":\"sample-text\",\"agent_description\":\"sample-text\",\"workflow_name\":\"sample-text\",\"prompt_name\":\"sample-text\",\"tool_name\":\"sample-text\",\"tool_type\":\"sample-text\",\"tool_call_id\":\"sample-text\",\"input_messages\":\"sample-text\",\"output_messages\":\"sample-text\",\"system_instructions\":\"sample-text\",\"tool_definitions\":\"sample-text\",\"tool_call_arguments\":\"sample-text\",\"tool_call_result\":\"sample-text\",\"request_choice_count\":7,\"request_max_tokens\":7,\"request_temperature\":0.5,\"request_top_p\":0.5,\"request_top_k\":0.5,\"request_presence_penalty\":0.5,\"request_frequency_penalty\":0.5,\"request_seed\":7,\"request_stop_sequences\":[\"sample-text\"],\"request_encoding_formats\":[\"sample-text\"],\"response_finish_reasons\":[\"sample-text\"],\"usage_input_tokens\":7,\"usage_output_tokens\":7,\"usage_cache_read_input_tokens\":7,\"usage_cache_creation_input_tokens\":7,\"resource_attributes\":{\"key\":\"sample-text\"},\"span_attributes\":{\"key\":\"sample-text\"},\"scope_name\":\"sample-text\",\"scope_version\":\"sample-text\"}"),
+            response: Some(r#"{"customer_id":"sample-text","organization_id":"sample-text","workspace_id":"sample-text","user_id":"sample-text","trace_id":"sample-text","span_id":"sample-text","parent_span_id":"sample-text","trace_state":"sample-text","start_time":"2024-05-01T12:00:00Z","end_time":"2024-05-01T12:00:00Z","duration_ns":7,"span_name":"sample-text","span_kind":"sample-text","service_name":"sample-text","status_code":"Error","status_message":"sample-text","error_type":"sample-text","operation_name":"sample-text","provider_name":"sample-text","request_model":"sample-text","response_model":"sample-text","response_id":"sample-text","output_type":"sample-text","conversation_id":"sample-text","data_source_id":"sample-text","agent_id":"sample-text","agent_name":"sample-text","agent_version":"sample-text","agent_description":"sample-text","workflow_name":"sample-text","prompt_name":"sample-text","tool_name":"sample-text","tool_type":"sample-text","tool_call_id":"sample-text","input_messages":"sample-text","output_messages":"sample-text","system_instructions":"sample-text","tool_definitions":"sample-text","tool_call_arguments":"sample-text","tool_call_result":"sample-text","request_choice_count":7,"request_max_tokens":7,"request_temperature":0.5,"request_top_p":0.5,"request_top_k":0.5,"request_presence_penalty":0.5,"request_frequency_penalty":0.5,"request_seed":7,"request_stop_sequences":["sample-text"],"request_encoding_formats":["sample-text"],"response_finish_reasons":["sample-text"],"usage_input_tokens":7,"usage_output_tokens":7,"usage_cache_read_input_tokens":7,"usage_cache_creation_input_tokens":7,"resource_attributes":{"key":"sample-text"},"span_attributes":{"key":"sample-text"},"scope_name":"sample-text","scope_version":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -5393,11 +5390,11 @@ fn get_span_by_id_v1_observability_traces_trace_id_spans_span_id_get() -> Case {
                 .observability()
                 .traces()
                 .get_span_by_id(
-                    j::<String>("\"p-trace-id\""),
-                    j::<String>("\"p-span-id\""),
+                    j::<String>(r#""p-trace-id""#),
+                    j::<String>(r#""p-span-id""#),
                 )
-                .from(j::<String>("\"2024-05-01T12:00:00Z\""))
-                .to(j::<String>("\"2024-05-01T12:00:00Z\""))
+                .from(j::<String>(r#""2024-05-01T12:00:00Z""#))
+                .to(j::<String>(r#""2024-05-01T12:00:00Z""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -5414,7 +5411,7 @@ fn connector_list_v1() -> Case {
             method: "GET",
             path: "/v1/connectors",
             query: &[
-                ("query_filters", "{\"active\":true}"),
+                ("query_filters", r#"{"active":true}"#),
                 ("cursor", "sample-text"),
                 ("page_size", "7"),
             ],
@@ -5423,7 +5420,7 @@ fn connector_list_v1() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"items\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"title\":\"sample-text\",\"description\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"modified_at\":\"2024-05-01T12:00:00Z\",\"server\":\"sample-text\",\"protocol\":\"mcp\",\"icon_url\":\"sample-text\",\"server_card\":{\"$schema\":\"sample-text\",\"name\":\"sample-text\",\"version\":\"sample-text\",\"capabilities\":{},\"title\":\"sample-text\",\"description\":\"sample-text\",\"websiteUrl\":\"sample-text\",\"repository\":{\"url\":\"sample-text\",\"source\":\"sample-text\"},\"icons\":[{\"src\":\"sample-text\"}],\"remotes\":[{\"type\":\"streamable-http\",\"url\":\"sample-text\"}],\"requires\":{},\"resources\":\"dynamic\",\"tools\":\"dynamic\",\"prompts\":\"dynamic\",\"_meta\":{}},\"owner_id\":\"sample-text\",\"owner_type\":\"user\",\"visibility\":\"shared_global\",\"creator_id\":\"sample-text\",\"locale\":{\"name\":{\"key\":\"sample-text\"},\"description\":{\"key\":\"sample-text\"},\"usage_sentence\":{\"key\":\"sample-text\"}},\"system_prompt\":\"sample-text\",\"supported_auth_methods\":[{\"method_type\":\"oauth2\",\"has_default_credentials\":true}],\"connection_preferences\":[{\"name\":\"sample-text\",\"tool_configuration\":{}}],\"connection_credentials\":[{\"name\":\"sample-text\",\"authentication_type\":\"oauth2\",\"scope\":\"user\"}],\"active\":true,\"private_tool_execution\":true,\"mistral\":true,\"is_authenticated\":true,\"tools\":[{\"id\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"execution_config\":{\"type\":\"sample-text\"},\"visibility\":\"shared_global\",\"created_at\":\"2024-05-01T12:00:00Z\",\"modified_at\":\"2024-05-01T12:00:00Z\"}],\"system_prompt_route\":\"sample-text\",\"connection_config\":{\"type\":\"mcp\",\"base_url\":\"sample-text\",\"headers\":{\"key\":\"sample-text\"},\"signed\":true},\"execution_env\":{\"tools\":[{\"function\":{\"name\":\"sample-text\",\"parameters\":{}}}],\"tool_execution_data\":{\"integrations\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"connection_config\":{\"type\":\"mcp\"}}],\"tools\":[{\"name\":\"sample-text\",\"integration_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"execution_config\":{\"type\":\"sample-text\"}}]},\"errors\":[\"sample-text\"]}}],\"pagination\":{\"next_cursor\":\"sample-text\",\"page_size\":7}}"),
+            response: Some(r#"{"items":[{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","name":"sample-text","title":"sample-text","description":"sample-text","created_at":"2024-05-01T12:00:00Z","modified_at":"2024-05-01T12:00:00Z","server":"sample-text","protocol":"mcp","icon_url":"sample-text","server_card":{"$schema":"sample-text","name":"sample-text","version":"sample-text","capabilities":{},"title":"sample-text","description":"sample-text","websiteUrl":"sample-text","repository":{"url":"sample-text","source":"sample-text"},"icons":[{"src":"sample-text"}],"remotes":[{"type":"streamable-http","url":"sample-text"}],"requires":{},"resources":"dynamic","tools":"dynamic","prompts":"dynamic","_meta":{}},"owner_id":"sample-text","owner_type":"user","visibility":"shared_global","creator_id":"sample-text","locale":{"name":{"key":"sample-text"},"description":{"key":"sample-text"},"usage_sentence":{"key":"sample-text"}},"system_prompt":"sample-text","supported_auth_methods":[{"method_type":"oauth2","has_default_credentials":true}],"connection_preferences":[{"name":"sample-text","tool_configuration":{}}],"connection_credentials":[{"name":"sample-text","authentication_type":"oauth2","scope":"user"}],"active":true,"private_tool_execution":true,"mistral":true,"is_authenticated":true,"tools":[{"id":"sample-text","name":"sample-text","description":"sample-text","execution_config":{"type":"sample-text"},"visibility":"shared_global","created_at":"2024-05-01T12:00:00Z","modified_at":"2024-05-01T12:00:00Z"}],"system_prompt_route":"sample-text","connection_config":{"type":"mcp","base_url":"sample-text","headers":{"key":"sample-text"},"signed":true},"execution_env":{"tools":[{"function":{"name":"sample-text","parameters":{}}}],"tool_execution_data":{"integrations":[{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","name":"sample-text","connection_config":{"type":"mcp"}}],"tools":[{"name":"sample-text","integration_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","execution_config":{"type":"sample-text"}}]},"errors":["sample-text"]}}],"pagination":{"next_cursor":"sample-text","page_size":7}}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -5431,8 +5428,8 @@ fn connector_list_v1() -> Case {
                 .beta()
                 .connectors()
                 .list()
-                .query_filters(j::<ConnectorsQueryFilters>("{\"active\":true}"))
-                .cursor(j::<String>("\"sample-text\""))
+                .query_filters(j::<ConnectorsQueryFilters>(r#"{"active":true}"#))
+                .cursor(j::<String>(r#""sample-text""#))
                 .page_size(j::<i64>("7"))
                 .send()
                 .await?;
@@ -5452,10 +5449,10 @@ fn connector_create_v1() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"protocol\":\"mcp\",\"name\":\"sample-text\",\"title\":\"sample-text\",\"description\":\"sample-text\",\"icon_url\":\"sample-text\",\"visibility\":\"shared_org\",\"server\":\"https://example.com/resource\",\"headers\":{\"key\":{\"any\":\"value\"}},\"global_headers\":{\"key\":{\"is_secret\":true,\"value\":\"sample-text\"}},\"auth_data\":{\"client_id\":\"sample-text\",\"client_secret\":\"sample-text\"},\"oauth2_server_metadata\":{\"issuer\":\"https://example.com/resource\",\"authorization_endpoint\":\"https://example.com/resource\",\"token_endpoint\":\"https://example.com/resource\",\"registration_endpoint\":\"https://example.com/resource\",\"scopes_supported\":[\"sample-text\"],\"response_types_supported\":[\"sample-text\"],\"response_modes_supported\":[\"sample-text\"],\"grant_types_supported\":[\"sample-text\"],\"token_endpoint_auth_methods_supported\":[\"sample-text\"],\"token_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"service_documentation\":\"https://example.com/resource\",\"ui_locales_supported\":[\"sample-text\"],\"op_policy_uri\":\"https://example.com/resource\",\"op_tos_uri\":\"https://example.com/resource\",\"revocation_endpoint\":\"https://example.com/resource\",\"revocation_endpoint_auth_methods_supported\":[\"sample-text\"],\"revocation_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"introspection_endpoint\":\"https://example.com/resource\",\"introspection_endpoint_auth_methods_supported\":[\"sample-text\"],\"introspection_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"code_challenge_methods_supported\":[\"sample-text\"],\"client_id_metadata_document_supported\":true,\"x_source\":\"autodiscovery\",\"x_resource_url\":\"sample-text\",\"x_scope\":\"sample-text\"},\"oauth2_server_metadata_url\":\"https://example.com/resource\",\"system_prompt\":\"sample-text\"}"),
+            body: Some(r#"{"protocol":"mcp","name":"sample-text","title":"sample-text","description":"sample-text","icon_url":"sample-text","visibility":"shared_org","server":"https://example.com/resource","headers":{"key":{"any":"value"}},"global_headers":{"key":{"is_secret":true,"value":"sample-text"}},"auth_data":{"client_id":"sample-text","client_secret":"sample-text"},"oauth2_server_metadata":{"issuer":"https://example.com/resource","authorization_endpoint":"https://example.com/resource","token_endpoint":"https://example.com/resource","registration_endpoint":"https://example.com/resource","scopes_supported":["sample-text"],"response_types_supported":["sample-text"],"response_modes_supported":["sample-text"],"grant_types_supported":["sample-text"],"token_endpoint_auth_methods_supported":["sample-text"],"token_endpoint_auth_signing_alg_values_supported":["sample-text"],"service_documentation":"https://example.com/resource","ui_locales_supported":["sample-text"],"op_policy_uri":"https://example.com/resource","op_tos_uri":"https://example.com/resource","revocation_endpoint":"https://example.com/resource","revocation_endpoint_auth_methods_supported":["sample-text"],"revocation_endpoint_auth_signing_alg_values_supported":["sample-text"],"introspection_endpoint":"https://example.com/resource","introspection_endpoint_auth_methods_supported":["sample-text"],"introspection_endpoint_auth_signing_alg_values_supported":["sample-text"],"code_challenge_methods_supported":["sample-text"],"client_id_metadata_document_supported":true,"x_source":"autodiscovery","x_resource_url":"sample-text","x_scope":"sample-text"},"oauth2_server_metadata_url":"https://example.com/resource","system_prompt":"sample-text"}"#),
             multipart_fields: None,
             status: 201u16,
-            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"title\":\"sample-text\",\"description\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"modified_at\":\"2024-05-01T12:00:00Z\",\"server\":\"sample-text\",\"protocol\":\"mcp\",\"icon_url\":\"sample-text\",\"server_card\":{\"$schema\":\"sample-text\",\"name\":\"sample-text\",\"version\":\"sample-text\",\"capabilities\":{\"experimental\":{\"key\":{\"key\":{\"any\":\"value\"}}},\"logging\":{\"key\":{\"any\":\"value\"}},\"prompts\":{\"listChanged\":true},\"resources\":{\"subscribe\":true,\"listChanged\":true},\"tools\":{\"listChanged\":true},\"completions\":{\"key\":{\"any\":\"value\"}},\"tasks\":{\"list\":{\"key\":{\"any\":\"value\"}},\"cancel\":{\"key\":{\"any\":\"value\"}},\"requests\":{}}},\"title\":\"sample-text\",\"description\":\"sample-text\",\"websiteUrl\":\"sample-text\",\"repository\":{\"url\":\"sample-text\",\"source\":\"sample-text\",\"subfolder\":\"sample-text\"},\"icons\":[{\"src\":\"sample-text\",\"mimeType\":\"sample-text\",\"sizes\":[\"sample-text\"]}],\"remotes\":[{\"type\":\"streamable-http\",\"url\":\"sample-text\",\"supportedProtocolVersions\":[\"sample-text\"],\"headers\":[{\"name\":\"sample-text\",\"description\":\"sample-text\"}],\"authentication\":{\"required\":true}}],\"requires\":{\"experimental\":{\"key\":{\"key\":{\"any\":\"value\"}}},\"sampling\":{\"context\":{\"key\":{\"any\":\"value\"}},\"tools\":{\"key\":{\"any\":\"value\"}}},\"elicitation\":{\"form\":{\"key\":{\"any\":\"value\"}},\"url\":{\"key\":{\"any\":\"value\"}}},\"roots\":{\"listChanged\":true},\"tasks\":{\"list\":{\"key\":{\"any\":\"value\"}},\"cancel\":{\"key\":{\"any\":\"value\"}},\"requests\":{}}},\"resources\":\"dynamic\",\"tools\":\"dynamic\",\"prompts\":\"dynamic\",\"_meta\":{\"ai.mistral/turbine\":{\"system_prompt_name\":\"sample-text\",\"locale\":{}}}},\"owner_id\":\"sample-text\",\"owner_type\":\"user\",\"visibility\":\"shared_global\",\"creator_id\":\"sample-text\",\"locale\":{\"name\":{\"key\":\"sample-text\"},\"description\":{\"key\":\"sample-text\"},\"usage_sentence\":{\"key\":\"sample-text\"}},\"system_prompt\":\"sample-text\",\"supported_auth_methods\":[{\"method_type\":\"oauth2\",\"headers\":[{\"name\":\"sample-text\"}],\"global_headers\":{\"key\":{\"value\":\"sample-text\"}},\"has_default_credentials\":true,\"oauth2_server_metadata\":{\"issuer\":\"https://example.com/resource\",\"authorization_endpoint\":\"https://example.com/resource\",\"token_endpoint\":\"https://example.com/resource\",\"registration_endpoint\":\"https://example.com/resource\",\"scopes_supported\":[\"sample-text\"],\"response_types_supported\":[\"sample-text\"],\"response_modes_supported\":[\"sample-text\"],\"grant_types_supported\":[\"sample-text\"],\"token_endpoint_auth_methods_supported\":[\"sample-text\"],\"token_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"service_documentation\":\"https://example.com/resource\",\"ui_locales_supported\":[\"sample-text\"],\"op_policy_uri\":\"https://example.com/resource\",\"op_tos_uri\":\"https://example.com/resource\",\"revocation_endpoint\":\"https://example.com/resource\",\"revocation_endpoint_auth_methods_supported\":[\"sample-text\"],\"revocation_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"introspection_endpoint\":\"https://example.com/resource\",\"introspection_endpoint_auth_methods_supported\":[\"sample-text\"],\"introspection_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"code_challenge_methods_supported\":[\"sample-text\"],\"client_id_metadata_document_supported\":true,\"x_source\":\"autodiscovery\",\"x_resource_url\":\"sample-text\",\"x_scope\":\"sample-text\"}}],\"connection_preferences\":[{\"name\":\"sample-text\",\"tool_configuration\":{\"requires_confirmation\":[\"sample-text\"],\"skip_confirmation\":[\"sample-text\"],\"include\":[\"sample-text\"],\"exclude\":[\"sample-text\"]},\"is_default\":true,\"consumer_type\":\"user\"}],\"connection_credentials\":[{\"name\":\"sample-text\",\"title\":\"sample-text\",\"authentication_type\":\"oauth2\",\"scope\":\"user\",\"status\":{\"status_type\":\"valid\",\"last_checked_at\":\"2024-05-01T12:00:00Z\",\"error_http_code\":7,\"error_message\":\"oauth expired\"},\"is_default\":true}],\"active\":true,\"private_tool_execution\":true,\"mistral\":true,\"is_authenticated\":true,\"tools\":[{\"id\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"system_prompt\":\"sample-text\",\"locale\":{\"name\":{\"key\":\"sample-text\"},\"description\":{\"key\":\"sample-text\"},\"usage_sentence\":{\"key\":\"sample-text\"}},\"jsonschema\":{\"key\":{\"any\":\"value\"}},\"execution_config\":{\"type\":\"sample-text\"},\"visibility\":\"shared_global\",\"created_at\":\"2024-05-01T12:00:00Z\",\"modified_at\":\"2024-05-01T12:00:00Z\",\"active\":true}],\"system_prompt_route\":\"sample-text\",\"connection_config\":{\"type\":\"mcp\",\"base_url\":\"sample-text\",\"headers\":{\"key\":\"sample-text\"},\"signed\":true},\"execution_env\":{\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"tool_execution_data\":{\"integrations\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"connection_config\":{\"type\":\"mcp\"}}],\"tools\":[{\"name\":\"sample-text\",\"integration_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"execution_config\":{\"type\":\"sample-text\"}}],\"use_connectors_gateway\":true},\"errors\":[\"sample-text\"]}}"),
+            response: Some(r#"{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","name":"sample-text","title":"sample-text","description":"sample-text","created_at":"2024-05-01T12:00:00Z","modified_at":"2024-05-01T12:00:00Z","server":"sample-text","protocol":"mcp","icon_url":"sample-text","server_card":{"$schema":"sample-text","name":"sample-text","version":"sample-text","capabilities":{"experimental":{"key":{"key":{"any":"value"}}},"logging":{"key":{"any":"value"}},"prompts":{"listChanged":true},"resources":{"subscribe":true,"listChanged":true},"tools":{"listChanged":true},"completions":{"key":{"any":"value"}},"tasks":{"list":{"key":{"any":"value"}},"cancel":{"key":{"any":"value"}},"requests":{}}},"title":"sample-text","description":"sample-text","websiteUrl":"sample-text","repository":{"url":"sample-text","source":"sample-text","subfolder":"sample-text"},"icons":[{"src":"sample-text","mimeType":"sample-text","sizes":["sample-text"]}],"remotes":[{"type":"streamable-http","url":"sample-text","supportedProtocolVersions":["sample-text"],"headers":[{"name":"sample-text","description":"sample-text"}],"authentication":{"required":true}}],"requires":{"experimental":{"key":{"key":{"any":"value"}}},"sampling":{"context":{"key":{"any":"value"}},"tools":{"key":{"any":"value"}}},"elicitation":{"form":{"key":{"any":"value"}},"url":{"key":{"any":"value"}}},"roots":{"listChanged":true},"tasks":{"list":{"key":{"any":"value"}},"cancel":{"key":{"any":"value"}},"requests":{}}},"resources":"dynamic","tools":"dynamic","prompts":"dynamic","_meta":{"ai.mistral/turbine":{"system_prompt_name":"sample-text","locale":{}}}},"owner_id":"sample-text","owner_type":"user","visibility":"shared_global","creator_id":"sample-text","locale":{"name":{"key":"sample-text"},"description":{"key":"sample-text"},"usage_sentence":{"key":"sample-text"}},"system_prompt":"sample-text","supported_auth_methods":[{"method_type":"oauth2","headers":[{"name":"sample-text"}],"global_headers":{"key":{"value":"sample-text"}},"has_default_credentials":true,"oauth2_server_metadata":{"issuer":"https://example.com/resource","authorization_endpoint":"https://example.com/resource","token_endpoint":"https://example.com/resource","registration_endpoint":"https://example.com/resource","scopes_supported":["sample-text"],"response_types_supported":["sample-text"],"response_modes_supported":["sample-text"],"grant_types_supported":["sample-text"],"token_endpoint_auth_methods_supported":["sample-text"],"token_endpoint_auth_signing_alg_values_supported":["sample-text"],"service_documentation":"https://example.com/resource","ui_locales_supported":["sample-text"],"op_policy_uri":"https://example.com/resource","op_tos_uri":"https://example.com/resource","revocation_endpoint":"https://example.com/resource","revocation_endpoint_auth_methods_supported":["sample-text"],"revocation_endpoint_auth_signing_alg_values_supported":["sample-text"],"introspection_endpoint":"https://example.com/resource","introspection_endpoint_auth_methods_supported":["sample-text"],"introspection_endpoint_auth_signing_alg_values_supported":["sample-text"],"code_challenge_methods_supported":["sample-text"],"client_id_metadata_document_supported":true,"x_source":"autodiscovery","x_resource_url":"sample-text","x_scope":"sample-text"}}],"connection_preferences":[{"name":"sample-text","tool_configuration":{"requires_confirmation":["sample-text"],"skip_confirmation":["sample-text"],"include":["sample-text"],"exclude":["sample-text"]},"is_default":true,"consumer_type":"user"}],"connection_credentials":[{"name":"sample-text","title":"sample-text","authentication_type":"oauth2","scope":"user","status":{"status_type":"valid","last_checked_at":"2024-05-01T12:00:00Z","error_http_code":7,"error_message":"oauth expired"},"is_default":true}],"active":true,"private_tool_execution":true,"mistral":true,"is_authenticated":true,"tools":[{"id":"sample-text","name":"sample-text","description":"sample-text","system_prompt":"sample-text","locale":{"name":{"key":"sample-text"},"description":{"key":"sample-text"},"usage_sentence":{"key":"sample-text"}},"jsonschema":{"key":{"any":"value"}},"execution_config":{"type":"sample-text"},"visibility":"shared_global","created_at":"2024-05-01T12:00:00Z","modified_at":"2024-05-01T12:00:00Z","active":true}],"system_prompt_route":"sample-text","connection_config":{"type":"mcp","base_url":"sample-text","headers":{"key":"sample-text"},"signed":true},"execution_env":{"tools":[{"type":"function","function":{"name":"sample-text","parameters":{"key":{"any":"value"}}}}],"tool_execution_data":{"integrations":[{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","name":"sample-text","connection_config":{"type":"mcp"}}],"tools":[{"name":"sample-text","integration_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","execution_config":{"type":"sample-text"}}],"use_connectors_gateway":true},"errors":["sample-text"]}}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -5466,7 +5463,7 @@ fn connector_create_v1() -> Case {
                     j::<
                         CreateConnectorRequest,
                     >(
-                        "{\"protocol\":\"mcp\",\"name\":\"sample-text\",\"title\":\"sample-text\",\"description\":\"sample-text\",\"icon_url\":\"sample-text\",\"visibility\":\"shared_org\",\"server\":\"https://example.com/resource\",\"headers\":{\"key\":{\"any\":\"value\"}},\"global_headers\":{\"key\":{\"is_secret\":true,\"value\":\"sample-text\"}},\"auth_data\":{\"client_id\":\"sample-text\",\"client_secret\":\"sample-text\"},\"oauth2_server_metadata\":{\"issuer\":\"https://example.com/resource\",\"authorization_endpoint\":\"https://example.com/resource\",\"token_endpoint\":\"https://example.com/resource\",\"registration_endpoint\":\"https://example.com/resource\",\"scopes_supported\":[\"sample-text\"],\"response_types_supported\":[\"sample-text\"],\"response_modes_supported\":[\"sample-text\"],\"grant_types_supported\":[\"sample-text\"],\"token_endpoint_auth_methods_supported\":[\"sample-text\"],\"token_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"service_documentation\":\"https://example.com/resource\",\"ui_locales_supported\":[\"sample-text\"],\"op_policy_uri\":\"https://example.com/resource\",\"op_tos_uri\":\"https://example.com/resource\",\"revocation_endpoint\":\"https://example.com/resource\",\"revocation_endpoint_auth_methods_supported\":[\"sample-text\"],\"revocation_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"introspection_endpoint\":\"https://example.com/resource\",\"introspection_endpoint_auth_methods_supported\":[\"sample-text\"],\"introspection_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"code_challenge_methods_supported\":[\"sample-text\"],\"client_id_metadata_document_supported\":true,\"x_source\":\"autodiscovery\",\"x_resource_url\":\"sample-text\",\"x_scope\":\"sample-text\"},\"oauth2_server_metadata_url\":\"https://example.com/resource\",\"system_prompt\":\"sample-text\"}",
+                        r#"{"protocol":"mcp","name":"sample-text","title":"sample-text","description":"sample-text","icon_url":"sample-text","visibility":"shared_org","server":"https://example.com/resource","headers":{"key":{"any":"value"}},"global_headers":{"key":{"is_secret":true,"value":"sample-text"}},"auth_data":{"client_id":"sample-text","client_secret":"sample-text"},"oauth2_server_metadata":{"issuer":"https://example.com/resource","authorization_endpoint":"https://example.com/resource","token_endpoint":"https://example.com/resource","registration_endpoint":"https://example.com/resource","scopes_supported":["sample-text"],"response_types_supported":["sample-text"],"response_modes_supported":["sample-text"],"grant_types_supported":["sample-text"],"token_endpoint_auth_methods_supported":["sample-text"],"token_endpoint_auth_signing_alg_values_supported":["sample-text"],"service_documentation":"https://example.com/resource","ui_locales_supported":["sample-text"],"op_policy_uri":"https://example.com/resource","op_tos_uri":"https://example.com/resource","revocation_endpoint":"https://example.com/resource","revocation_endpoint_auth_methods_supported":["sample-text"],"revocation_endpoint_auth_signing_alg_values_supported":["sample-text"],"introspection_endpoint":"https://example.com/resource","introspection_endpoint_auth_methods_supported":["sample-text"],"introspection_endpoint_auth_signing_alg_values_supported":["sample-text"],"code_challenge_methods_supported":["sample-text"],"client_id_metadata_document_supported":true,"x_source":"autodiscovery","x_resource_url":"sample-text","x_scope":"sample-text"},"oauth2_server_metadata_url":"https://example.com/resource","system_prompt":"sample-text"}"#,
                     ),
                 )
                 .send()
@@ -5496,18 +5493,18 @@ fn connector_get_auth_url_v1() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"auth_url\":\"sample-text\",\"ttl\":7}"),
+            response: Some(r#"{"auth_url":"sample-text","ttl":7}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .connectors()
-                .get_auth_url(j::<ConnectorIdOrName>("\"sample-text\""))
-                .app_return_url(j::<String>("\"sample-text\""))
-                .method_type(j::<OutboundAuthenticationType>("\"oauth2\""))
-                .credentials_name(j::<String>("\"sample-text\""))
-                .credentials_title(j::<String>("\"sample-text\""))
+                .get_auth_url(j::<ConnectorIdOrName>(r#""sample-text""#))
+                .app_return_url(j::<String>(r#""sample-text""#))
+                .method_type(j::<OutboundAuthenticationType>(r#""oauth2""#))
+                .credentials_name(j::<String>(r#""sample-text""#))
+                .credentials_title(j::<String>(r#""sample-text""#))
                 .github_installation_link(j::<bool>("true"))
                 .send()
                 .await?;
@@ -5530,14 +5527,14 @@ fn connector_share_v1() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"message\":\"sample-text\"}"),
+            response: Some(r#"{"message":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .connectors()
-                .share(j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""))
+                .share(j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -5559,14 +5556,14 @@ fn connector_unshare_v1() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"message\":\"sample-text\"}"),
+            response: Some(r#"{"message":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .connectors()
-                .unshare(j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""))
+                .unshare(j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -5588,7 +5585,7 @@ fn connector_activate_for_consumer_v1() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"message\":\"sample-text\"}"),
+            response: Some(r#"{"message":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -5596,8 +5593,8 @@ fn connector_activate_for_consumer_v1() -> Case {
                 .beta()
                 .connectors()
                 .activate(
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
-                    j::<ConsumerScope>("\"user\""),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
+                    j::<ConsumerScope>(r#""user""#),
                 )
                 .send()
                 .await?;
@@ -5620,7 +5617,7 @@ fn connector_deactivate_for_consumer_v1() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"message\":\"sample-text\"}"),
+            response: Some(r#"{"message":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -5628,8 +5625,8 @@ fn connector_deactivate_for_consumer_v1() -> Case {
                 .beta()
                 .connectors()
                 .deactivate(
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
-                    j::<ConsumerScope>("\"user\""),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
+                    j::<ConsumerScope>(r#""user""#),
                 )
                 .send()
                 .await?;
@@ -5651,10 +5648,10 @@ fn connector_call_tool_v1() -> Case {
             ],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"arguments\":{\"key\":{\"any\":\"value\"}}}"),
+            body: Some(r#"{"arguments":{"key":{"any":"value"}}}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"content\":[{\"type\":\"text\",\"text\":\"sample-text\",\"annotations\":{},\"_meta\":{\"key\":{\"any\":\"value\"}}}],\"metadata\":{\"mcp_meta\":{\"isError\":true,\"structuredContent\":{\"key\":{\"any\":\"value\"}},\"_meta\":{\"key\":{\"any\":\"value\"}}}}}"),
+            response: Some(r#"{"content":[{"type":"text","text":"sample-text","annotations":{},"_meta":{"key":{"any":"value"}}}],"metadata":{"mcp_meta":{"isError":true,"structuredContent":{"key":{"any":"value"}},"_meta":{"key":{"any":"value"}}}}}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -5662,13 +5659,13 @@ fn connector_call_tool_v1() -> Case {
                 .beta()
                 .connectors()
                 .call_tool(
-                    j::<String>("\"p-tool-name\""),
-                    j::<ConnectorIdOrName>("\"sample-text\""),
+                    j::<String>(r#""p-tool-name""#),
+                    j::<ConnectorIdOrName>(r#""sample-text""#),
                     j::<
                         ConnectorCallToolRequest,
-                    >("{\"arguments\":{\"key\":{\"any\":\"value\"}}}"),
+                    >(r#"{"arguments":{"key":{"any":"value"}}}"#),
                 )
-                .credentials_name(j::<String>("\"sample-text\""))
+                .credentials_name(j::<String>(r#""sample-text""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -5696,19 +5693,19 @@ fn connector_list_tools_v1() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("[{\"name\":\"sample-text\",\"title\":\"sample-text\",\"description\":\"sample-text\",\"inputSchema\":{\"key\":{\"any\":\"value\"}},\"outputSchema\":{\"key\":{\"any\":\"value\"}},\"icons\":[{\"src\":\"sample-text\"}],\"annotations\":{\"title\":\"sample-text\",\"readOnlyHint\":true,\"destructiveHint\":true,\"idempotentHint\":true,\"openWorldHint\":true},\"_meta\":{\"ui\":{},\"ai.mistral/turbine\":{}},\"execution\":{\"taskSupport\":\"forbidden\"}}]"),
+            response: Some(r#"[{"name":"sample-text","title":"sample-text","description":"sample-text","inputSchema":{"key":{"any":"value"}},"outputSchema":{"key":{"any":"value"}},"icons":[{"src":"sample-text"}],"annotations":{"title":"sample-text","readOnlyHint":true,"destructiveHint":true,"idempotentHint":true,"openWorldHint":true},"_meta":{"ui":{},"ai.mistral/turbine":{}},"execution":{"taskSupport":"forbidden"}}]"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .connectors()
-                .list_tools(j::<ConnectorIdOrName>("\"sample-text\""))
+                .list_tools(j::<ConnectorIdOrName>(r#""sample-text""#))
                 .page(j::<i64>("7"))
                 .page_size(j::<i64>("7"))
                 .refresh(j::<bool>("true"))
                 .pretty(j::<bool>("true"))
-                .credentials_name(j::<String>("\"sample-text\""))
+                .credentials_name(j::<String>(r#""sample-text""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -5730,14 +5727,14 @@ fn connector_get_authentication_methods_v1() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("[{\"method_type\":\"oauth2\",\"headers\":[{\"name\":\"sample-text\",\"is_required\":true,\"is_secret\":true}],\"global_headers\":{\"key\":{\"is_secret\":true,\"value\":\"sample-text\"}},\"has_default_credentials\":true,\"oauth2_server_metadata\":{\"issuer\":\"https://example.com/resource\",\"authorization_endpoint\":\"https://example.com/resource\",\"token_endpoint\":\"https://example.com/resource\",\"registration_endpoint\":\"https://example.com/resource\",\"scopes_supported\":[\"sample-text\"],\"response_types_supported\":[\"sample-text\"],\"response_modes_supported\":[\"sample-text\"],\"grant_types_supported\":[\"sample-text\"],\"token_endpoint_auth_methods_supported\":[\"sample-text\"],\"token_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"service_documentation\":\"https://example.com/resource\",\"ui_locales_supported\":[\"sample-text\"],\"op_policy_uri\":\"https://example.com/resource\",\"op_tos_uri\":\"https://example.com/resource\",\"revocation_endpoint\":\"https://example.com/resource\",\"revocation_endpoint_auth_methods_supported\":[\"sample-text\"],\"revocation_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"introspection_endpoint\":\"https://example.com/resource\",\"introspection_endpoint_auth_methods_supported\":[\"sample-text\"],\"introspection_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"code_challenge_methods_supported\":[\"sample-text\"],\"client_id_metadata_document_supported\":true,\"x_source\":\"autodiscovery\",\"x_resource_url\":\"sample-text\",\"x_scope\":\"sample-text\"}}]"),
+            response: Some(r#"[{"method_type":"oauth2","headers":[{"name":"sample-text","is_required":true,"is_secret":true}],"global_headers":{"key":{"is_secret":true,"value":"sample-text"}},"has_default_credentials":true,"oauth2_server_metadata":{"issuer":"https://example.com/resource","authorization_endpoint":"https://example.com/resource","token_endpoint":"https://example.com/resource","registration_endpoint":"https://example.com/resource","scopes_supported":["sample-text"],"response_types_supported":["sample-text"],"response_modes_supported":["sample-text"],"grant_types_supported":["sample-text"],"token_endpoint_auth_methods_supported":["sample-text"],"token_endpoint_auth_signing_alg_values_supported":["sample-text"],"service_documentation":"https://example.com/resource","ui_locales_supported":["sample-text"],"op_policy_uri":"https://example.com/resource","op_tos_uri":"https://example.com/resource","revocation_endpoint":"https://example.com/resource","revocation_endpoint_auth_methods_supported":["sample-text"],"revocation_endpoint_auth_signing_alg_values_supported":["sample-text"],"introspection_endpoint":"https://example.com/resource","introspection_endpoint_auth_methods_supported":["sample-text"],"introspection_endpoint_auth_signing_alg_values_supported":["sample-text"],"code_challenge_methods_supported":["sample-text"],"client_id_metadata_document_supported":true,"x_source":"autodiscovery","x_resource_url":"sample-text","x_scope":"sample-text"}}]"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .connectors()
-                .get_authentication_methods(j::<ConnectorIdOrName>("\"sample-text\""))
+                .get_authentication_methods(j::<ConnectorIdOrName>(r#""sample-text""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -5762,15 +5759,17 @@ fn connector_list_organization_credentials_v1() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"credentials\":[{\"name\":\"sample-text\",\"title\":\"sample-text\",\"authentication_type\":\"oauth2\",\"scope\":\"user\",\"status\":{\"status_type\":\"valid\",\"last_checked_at\":\"2024-05-01T12:00:00Z\",\"error_http_code\":7,\"error_message\":\"oauth expired\"},\"is_default\":true}],\"connector_preset_credentials_for_auth\":[\"oauth2\"]}"),
+            response: Some(r#"{"credentials":[{"name":"sample-text","title":"sample-text","authentication_type":"oauth2","scope":"user","status":{"status_type":"valid","last_checked_at":"2024-05-01T12:00:00Z","error_http_code":7,"error_message":"oauth expired"},"is_default":true}],"connector_preset_credentials_for_auth":["oauth2"]}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .connectors()
-                .list_organization_credentials(j::<ConnectorIdOrName>("\"sample-text\""))
-                .auth_type(j::<OutboundAuthenticationType>("\"oauth2\""))
+                .list_organization_credentials(
+                    j::<ConnectorIdOrName>(r#""sample-text""#),
+                )
+                .auth_type(j::<OutboundAuthenticationType>(r#""oauth2""#))
                 .fetch_default(j::<bool>("true"))
                 .send()
                 .await?;
@@ -5790,10 +5789,10 @@ fn connector_create_or_update_organization_credentials_v1() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"name\":\"sample-text\",\"title\":\"sample-text\",\"is_default\":true,\"credentials\":{\"oauth\":{\"access_token\":\"sample-text\",\"token_type\":\"Bearer\",\"expires_in\":7,\"scope\":\"sample-text\",\"refresh_token\":\"sample-text\",\"expires_at\":\"2024-05-01T12:00:00Z\"},\"headers\":{\"key\":\"sample-text\"},\"bearer_token\":\"sample-text\",\"github_installation_id\":\"sample-text\"}}"),
+            body: Some(r#"{"name":"sample-text","title":"sample-text","is_default":true,"credentials":{"oauth":{"access_token":"sample-text","token_type":"Bearer","expires_in":7,"scope":"sample-text","refresh_token":"sample-text","expires_at":"2024-05-01T12:00:00Z"},"headers":{"key":"sample-text"},"bearer_token":"sample-text","github_installation_id":"sample-text"}}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"message\":\"sample-text\"}"),
+            response: Some(r#"{"message":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -5801,11 +5800,11 @@ fn connector_create_or_update_organization_credentials_v1() -> Case {
                 .beta()
                 .connectors()
                 .create_or_update_organization_credentials(
-                    j::<ConnectorIdOrName>("\"sample-text\""),
+                    j::<ConnectorIdOrName>(r#""sample-text""#),
                     j::<
                         CredentialsCreateOrUpdate,
                     >(
-                        "{\"name\":\"sample-text\",\"title\":\"sample-text\",\"is_default\":true,\"credentials\":{\"oauth\":{\"access_token\":\"sample-text\",\"token_type\":\"Bearer\",\"expires_in\":7,\"scope\":\"sample-text\",\"refresh_token\":\"sample-text\",\"expires_at\":\"2024-05-01T12:00:00Z\"},\"headers\":{\"key\":\"sample-text\"},\"bearer_token\":\"sample-text\",\"github_installation_id\":\"sample-text\"}}",
+                        r#"{"name":"sample-text","title":"sample-text","is_default":true,"credentials":{"oauth":{"access_token":"sample-text","token_type":"Bearer","expires_in":7,"scope":"sample-text","refresh_token":"sample-text","expires_at":"2024-05-01T12:00:00Z"},"headers":{"key":"sample-text"},"bearer_token":"sample-text","github_installation_id":"sample-text"}}"#,
                     ),
                 )
                 .send()
@@ -5832,15 +5831,15 @@ fn connector_list_workspace_credentials_v1() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"credentials\":[{\"name\":\"sample-text\",\"title\":\"sample-text\",\"authentication_type\":\"oauth2\",\"scope\":\"user\",\"status\":{\"status_type\":\"valid\",\"last_checked_at\":\"2024-05-01T12:00:00Z\",\"error_http_code\":7,\"error_message\":\"oauth expired\"},\"is_default\":true}],\"connector_preset_credentials_for_auth\":[\"oauth2\"]}"),
+            response: Some(r#"{"credentials":[{"name":"sample-text","title":"sample-text","authentication_type":"oauth2","scope":"user","status":{"status_type":"valid","last_checked_at":"2024-05-01T12:00:00Z","error_http_code":7,"error_message":"oauth expired"},"is_default":true}],"connector_preset_credentials_for_auth":["oauth2"]}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .connectors()
-                .list_workspace_credentials(j::<ConnectorIdOrName>("\"sample-text\""))
-                .auth_type(j::<OutboundAuthenticationType>("\"oauth2\""))
+                .list_workspace_credentials(j::<ConnectorIdOrName>(r#""sample-text""#))
+                .auth_type(j::<OutboundAuthenticationType>(r#""oauth2""#))
                 .fetch_default(j::<bool>("true"))
                 .send()
                 .await?;
@@ -5860,10 +5859,10 @@ fn connector_create_or_update_workspace_credentials_v1() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"name\":\"sample-text\",\"title\":\"sample-text\",\"is_default\":true,\"credentials\":{\"oauth\":{\"access_token\":\"sample-text\",\"token_type\":\"Bearer\",\"expires_in\":7,\"scope\":\"sample-text\",\"refresh_token\":\"sample-text\",\"expires_at\":\"2024-05-01T12:00:00Z\"},\"headers\":{\"key\":\"sample-text\"},\"bearer_token\":\"sample-text\",\"github_installation_id\":\"sample-text\"}}"),
+            body: Some(r#"{"name":"sample-text","title":"sample-text","is_default":true,"credentials":{"oauth":{"access_token":"sample-text","token_type":"Bearer","expires_in":7,"scope":"sample-text","refresh_token":"sample-text","expires_at":"2024-05-01T12:00:00Z"},"headers":{"key":"sample-text"},"bearer_token":"sample-text","github_installation_id":"sample-text"}}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"message\":\"sample-text\"}"),
+            response: Some(r#"{"message":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -5871,11 +5870,11 @@ fn connector_create_or_update_workspace_credentials_v1() -> Case {
                 .beta()
                 .connectors()
                 .create_or_update_workspace_credentials(
-                    j::<ConnectorIdOrName>("\"sample-text\""),
+                    j::<ConnectorIdOrName>(r#""sample-text""#),
                     j::<
                         CredentialsCreateOrUpdate,
                     >(
-                        "{\"name\":\"sample-text\",\"title\":\"sample-text\",\"is_default\":true,\"credentials\":{\"oauth\":{\"access_token\":\"sample-text\",\"token_type\":\"Bearer\",\"expires_in\":7,\"scope\":\"sample-text\",\"refresh_token\":\"sample-text\",\"expires_at\":\"2024-05-01T12:00:00Z\"},\"headers\":{\"key\":\"sample-text\"},\"bearer_token\":\"sample-text\",\"github_installation_id\":\"sample-text\"}}",
+                        r#"{"name":"sample-text","title":"sample-text","is_default":true,"credentials":{"oauth":{"access_token":"sample-text","token_type":"Bearer","expires_in":7,"scope":"sample-text","refresh_token":"sample-text","expires_at":"2024-05-01T12:00:00Z"},"headers":{"key":"sample-text"},"bearer_token":"sample-text","github_installation_id":"sample-text"}}"#,
                     ),
                 )
                 .send()
@@ -5902,15 +5901,15 @@ fn connector_list_user_credentials_v1() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"credentials\":[{\"name\":\"sample-text\",\"title\":\"sample-text\",\"authentication_type\":\"oauth2\",\"scope\":\"user\",\"status\":{\"status_type\":\"valid\",\"last_checked_at\":\"2024-05-01T12:00:00Z\",\"error_http_code\":7,\"error_message\":\"oauth expired\"},\"is_default\":true}],\"connector_preset_credentials_for_auth\":[\"oauth2\"]}"),
+            response: Some(r#"{"credentials":[{"name":"sample-text","title":"sample-text","authentication_type":"oauth2","scope":"user","status":{"status_type":"valid","last_checked_at":"2024-05-01T12:00:00Z","error_http_code":7,"error_message":"oauth expired"},"is_default":true}],"connector_preset_credentials_for_auth":["oauth2"]}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .connectors()
-                .list_user_credentials(j::<ConnectorIdOrName>("\"sample-text\""))
-                .auth_type(j::<OutboundAuthenticationType>("\"oauth2\""))
+                .list_user_credentials(j::<ConnectorIdOrName>(r#""sample-text""#))
+                .auth_type(j::<OutboundAuthenticationType>(r#""oauth2""#))
                 .fetch_default(j::<bool>("true"))
                 .send()
                 .await?;
@@ -5930,10 +5929,10 @@ fn connector_create_or_update_user_credentials_v1() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"name\":\"sample-text\",\"title\":\"sample-text\",\"is_default\":true,\"credentials\":{\"oauth\":{\"access_token\":\"sample-text\",\"token_type\":\"Bearer\",\"expires_in\":7,\"scope\":\"sample-text\",\"refresh_token\":\"sample-text\",\"expires_at\":\"2024-05-01T12:00:00Z\"},\"headers\":{\"key\":\"sample-text\"},\"bearer_token\":\"sample-text\",\"github_installation_id\":\"sample-text\"}}"),
+            body: Some(r#"{"name":"sample-text","title":"sample-text","is_default":true,"credentials":{"oauth":{"access_token":"sample-text","token_type":"Bearer","expires_in":7,"scope":"sample-text","refresh_token":"sample-text","expires_at":"2024-05-01T12:00:00Z"},"headers":{"key":"sample-text"},"bearer_token":"sample-text","github_installation_id":"sample-text"}}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"message\":\"sample-text\"}"),
+            response: Some(r#"{"message":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -5941,11 +5940,11 @@ fn connector_create_or_update_user_credentials_v1() -> Case {
                 .beta()
                 .connectors()
                 .create_or_update_user_credentials(
-                    j::<ConnectorIdOrName>("\"sample-text\""),
+                    j::<ConnectorIdOrName>(r#""sample-text""#),
                     j::<
                         CredentialsCreateOrUpdate,
                     >(
-                        "{\"name\":\"sample-text\",\"title\":\"sample-text\",\"is_default\":true,\"credentials\":{\"oauth\":{\"access_token\":\"sample-text\",\"token_type\":\"Bearer\",\"expires_in\":7,\"scope\":\"sample-text\",\"refresh_token\":\"sample-text\",\"expires_at\":\"2024-05-01T12:00:00Z\"},\"headers\":{\"key\":\"sample-text\"},\"bearer_token\":\"sample-text\",\"github_installation_id\":\"sample-text\"}}",
+                        r#"{"name":"sample-text","title":"sample-text","is_default":true,"credentials":{"oauth":{"access_token":"sample-text","token_type":"Bearer","expires_in":7,"scope":"sample-text","refresh_token":"sample-text","expires_at":"2024-05-01T12:00:00Z"},"headers":{"key":"sample-text"},"bearer_token":"sample-text","github_installation_id":"sample-text"}}"#,
                     ),
                 )
                 .send()
@@ -5969,14 +5968,14 @@ fn connector_delete_all_user_credentials_v1() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"message\":\"sample-text\"}"),
+            response: Some(r#"{"message":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .connectors()
-                .delete_all_user_credentials(j::<ConnectorIdOrName>("\"sample-text\""))
+                .delete_all_user_credentials(j::<ConnectorIdOrName>(r#""sample-text""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -5998,7 +5997,7 @@ fn connector_delete_organization_credentials_v1() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"message\":\"sample-text\"}"),
+            response: Some(r#"{"message":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -6006,8 +6005,8 @@ fn connector_delete_organization_credentials_v1() -> Case {
                 .beta()
                 .connectors()
                 .delete_organization_credentials(
-                    j::<String>("\"p-credentials-name\""),
-                    j::<ConnectorIdOrName>("\"sample-text\""),
+                    j::<String>(r#""p-credentials-name""#),
+                    j::<ConnectorIdOrName>(r#""sample-text""#),
                 )
                 .send()
                 .await?;
@@ -6030,7 +6029,7 @@ fn connector_delete_workspace_credentials_v1() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"message\":\"sample-text\"}"),
+            response: Some(r#"{"message":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -6038,8 +6037,8 @@ fn connector_delete_workspace_credentials_v1() -> Case {
                 .beta()
                 .connectors()
                 .delete_workspace_credentials(
-                    j::<String>("\"p-credentials-name\""),
-                    j::<ConnectorIdOrName>("\"sample-text\""),
+                    j::<String>(r#""p-credentials-name""#),
+                    j::<ConnectorIdOrName>(r#""sample-text""#),
                 )
                 .send()
                 .await?;
@@ -6062,7 +6061,7 @@ fn connector_delete_user_credentials_v1() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"message\":\"sample-text\"}"),
+            response: Some(r#"{"message":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -6070,8 +6069,8 @@ fn connector_delete_user_credentials_v1() -> Case {
                 .beta()
                 .connectors()
                 .delete_user_credentials(
-                    j::<String>("\"p-credentials-name\""),
-                    j::<ConnectorIdOrName>("\"sample-text\""),
+                    j::<String>(r#""p-credentials-name""#),
+                    j::<ConnectorIdOrName>(r#""sample-text""#),
                 )
                 .send()
                 .await?;
@@ -6098,7 +6097,7 @@ fn list_voices_v1_audio_voices_get() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"items\":[{\"name\":\"sample-text\",\"slug\":\"sample-text\",\"languages\":[\"sample-text\"],\"gender\":\"sample-text\",\"age\":7,\"tags\":[\"sample-text\"],\"color\":\"sample-text\",\"description\":\"sample-text\",\"retention_notice\":7,\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"user_id\":\"sample-text\",\"trimmed_seconds\":0.5}],\"total\":7,\"page\":7,\"page_size\":7,\"total_pages\":7}"),
+            response: Some(r#"{"items":[{"name":"sample-text","slug":"sample-text","languages":["sample-text"],"gender":"sample-text","age":7,"tags":["sample-text"],"color":"sample-text","description":"sample-text","retention_notice":7,"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","created_at":"2024-05-01T12:00:00Z","user_id":"sample-text","trimmed_seconds":0.5}],"total":7,"page":7,"page_size":7,"total_pages":7}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -6108,7 +6107,7 @@ fn list_voices_v1_audio_voices_get() -> Case {
                 .list()
                 .limit(j::<i64>("7"))
                 .offset(j::<i64>("7"))
-                .r#type(j::<VoicesListType>("\"all\""))
+                .r#type(j::<VoicesListType>(r#""all""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -6127,10 +6126,10 @@ fn create_voice_v1_audio_voices_post() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"name\":\"sample-text\",\"slug\":\"sample-text\",\"languages\":[\"sample-text\"],\"gender\":\"sample-text\",\"age\":7,\"tags\":[\"sample-text\"],\"color\":\"sample-text\",\"description\":\"sample-text\",\"retention_notice\":7,\"sample_audio\":\"sample-text\",\"sample_filename\":\"sample-text\"}"),
+            body: Some(r#"{"name":"sample-text","slug":"sample-text","languages":["sample-text"],"gender":"sample-text","age":7,"tags":["sample-text"],"color":"sample-text","description":"sample-text","retention_notice":7,"sample_audio":"sample-text","sample_filename":"sample-text"}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"name\":\"sample-text\",\"slug\":\"sample-text\",\"languages\":[\"sample-text\"],\"gender\":\"sample-text\",\"age\":7,\"tags\":[\"sample-text\"],\"color\":\"sample-text\",\"description\":\"sample-text\",\"retention_notice\":7,\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"user_id\":\"sample-text\",\"trimmed_seconds\":0.5}"),
+            response: Some(r#"{"name":"sample-text","slug":"sample-text","languages":["sample-text"],"gender":"sample-text","age":7,"tags":["sample-text"],"color":"sample-text","description":"sample-text","retention_notice":7,"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","created_at":"2024-05-01T12:00:00Z","user_id":"sample-text","trimmed_seconds":0.5}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -6141,7 +6140,7 @@ fn create_voice_v1_audio_voices_post() -> Case {
                     j::<
                         VoiceCreateRequest,
                     >(
-                        "{\"name\":\"sample-text\",\"slug\":\"sample-text\",\"languages\":[\"sample-text\"],\"gender\":\"sample-text\",\"age\":7,\"tags\":[\"sample-text\"],\"color\":\"sample-text\",\"description\":\"sample-text\",\"retention_notice\":7,\"sample_audio\":\"sample-text\",\"sample_filename\":\"sample-text\"}",
+                        r#"{"name":"sample-text","slug":"sample-text","languages":["sample-text"],"gender":"sample-text","age":7,"tags":["sample-text"],"color":"sample-text","description":"sample-text","retention_notice":7,"sample_audio":"sample-text","sample_filename":"sample-text"}"#,
                     ),
                 )
                 .send()
@@ -6165,11 +6164,11 @@ fn get_voice_v1_audio_voices_voice_id_get() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"name\":\"sample-text\",\"slug\":\"sample-text\",\"languages\":[\"sample-text\"],\"gender\":\"sample-text\",\"age\":7,\"tags\":[\"sample-text\"],\"color\":\"sample-text\",\"description\":\"sample-text\",\"retention_notice\":7,\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"user_id\":\"sample-text\",\"trimmed_seconds\":0.5}"),
+            response: Some(r#"{"name":"sample-text","slug":"sample-text","languages":["sample-text"],"gender":"sample-text","age":7,"tags":["sample-text"],"color":"sample-text","description":"sample-text","retention_notice":7,"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","created_at":"2024-05-01T12:00:00Z","user_id":"sample-text","trimmed_seconds":0.5}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
-            let r = c.audio().voices().get(j::<String>("\"p-voice-id\"")).send().await?;
+            let r = c.audio().voices().get(j::<String>(r#""p-voice-id""#)).send().await?;
             Ok(to_json(&r))
         })),
         stream: None,
@@ -6189,14 +6188,14 @@ fn delete_voice_v1_audio_voices_voice_id_delete() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"name\":\"sample-text\",\"slug\":\"sample-text\",\"languages\":[\"sample-text\"],\"gender\":\"sample-text\",\"age\":7,\"tags\":[\"sample-text\"],\"color\":\"sample-text\",\"description\":\"sample-text\",\"retention_notice\":7,\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"user_id\":\"sample-text\",\"trimmed_seconds\":0.5}"),
+            response: Some(r#"{"name":"sample-text","slug":"sample-text","languages":["sample-text"],"gender":"sample-text","age":7,"tags":["sample-text"],"color":"sample-text","description":"sample-text","retention_notice":7,"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","created_at":"2024-05-01T12:00:00Z","user_id":"sample-text","trimmed_seconds":0.5}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .audio()
                 .voices()
-                .delete(j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""))
+                .delete(j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -6215,10 +6214,10 @@ fn update_voice_v1_audio_voices_voice_id_patch() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"name\":\"sample-text\",\"languages\":[\"sample-text\"],\"gender\":\"sample-text\",\"age\":7,\"tags\":[\"sample-text\"],\"description\":\"sample-text\"}"),
+            body: Some(r#"{"name":"sample-text","languages":["sample-text"],"gender":"sample-text","age":7,"tags":["sample-text"],"description":"sample-text"}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"name\":\"sample-text\",\"slug\":\"sample-text\",\"languages\":[\"sample-text\"],\"gender\":\"sample-text\",\"age\":7,\"tags\":[\"sample-text\"],\"color\":\"sample-text\",\"description\":\"sample-text\",\"retention_notice\":7,\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"user_id\":\"sample-text\",\"trimmed_seconds\":0.5}"),
+            response: Some(r#"{"name":"sample-text","slug":"sample-text","languages":["sample-text"],"gender":"sample-text","age":7,"tags":["sample-text"],"color":"sample-text","description":"sample-text","retention_notice":7,"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","created_at":"2024-05-01T12:00:00Z","user_id":"sample-text","trimmed_seconds":0.5}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -6226,11 +6225,11 @@ fn update_voice_v1_audio_voices_voice_id_patch() -> Case {
                 .audio()
                 .voices()
                 .update(
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
                     j::<
                         VoiceUpdateRequest,
                     >(
-                        "{\"name\":\"sample-text\",\"languages\":[\"sample-text\"],\"gender\":\"sample-text\",\"age\":7,\"tags\":[\"sample-text\"],\"description\":\"sample-text\"}",
+                        r#"{"name":"sample-text","languages":["sample-text"],"gender":"sample-text","age":7,"tags":["sample-text"],"description":"sample-text"}"#,
                     ),
                 )
                 .send()
@@ -6261,7 +6260,7 @@ fn get_voice_sample_audio_v1_audio_voices_voice_id_sample_get() -> Case {
             let r = c
                 .audio()
                 .voices()
-                .get_sample_audio(j::<String>("\"p-voice-id\""))
+                .get_sample_audio(j::<String>(r#""p-voice-id""#))
                 .send()
                 .await?;
             binary(r).await
@@ -6283,14 +6282,14 @@ fn get_workflow_execution_v1_workflows_executions_execution_id_get() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"workflow_name\":\"sample-text\",\"workflow_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"deployment_name\":\"sample-text\",\"execution_id\":\"sample-text\",\"parent_execution_id\":\"sample-text\",\"root_execution_id\":\"sample-text\",\"run_id\":\"sample-text\",\"user_id\":\"sample-text\",\"status\":\"RUNNING\",\"start_time\":\"2024-05-01T12:00:00Z\",\"end_time\":\"2024-05-01T12:00:00Z\",\"total_duration_ms\":7,\"result\":{\"any\":\"value\"}}"),
+            response: Some(r#"{"workflow_name":"sample-text","workflow_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","deployment_name":"sample-text","execution_id":"sample-text","parent_execution_id":"sample-text","root_execution_id":"sample-text","run_id":"sample-text","user_id":"sample-text","status":"RUNNING","start_time":"2024-05-01T12:00:00Z","end_time":"2024-05-01T12:00:00Z","total_duration_ms":7,"result":{"any":"value"}}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .executions()
-                .get_workflow_execution(j::<String>("\"p-execution-id\""))
+                .get_workflow_execution(j::<String>(r#""p-execution-id""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -6314,14 +6313,14 @@ fn get_workflow_execution_history_v1_workflows_executions_execution_id_history_g
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"any\":\"value\"}"),
+            response: Some(r#"{"any":"value"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .executions()
-                .get_workflow_execution_history(j::<String>("\"p-execution-id\""))
+                .get_workflow_execution_history(j::<String>(r#""p-execution-id""#))
                 .decode_payloads(j::<bool>("true"))
                 .send()
                 .await?;
@@ -6341,10 +6340,10 @@ fn signal_workflow_execution_v1_workflows_executions_execution_id_signals_post()
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"name\":\"sample-text\",\"input\":{\"b64payload\":\"sample-text\",\"encoding_options\":[\"offloaded\"],\"empty\":true}}"),
+            body: Some(r#"{"name":"sample-text","input":{"b64payload":"sample-text","encoding_options":["offloaded"],"empty":true}}"#),
             multipart_fields: None,
             status: 202u16,
-            response: Some("{\"message\":\"sample-text\"}"),
+            response: Some(r#"{"message":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -6352,11 +6351,11 @@ fn signal_workflow_execution_v1_workflows_executions_execution_id_signals_post()
                 .workflows()
                 .executions()
                 .signal_workflow_execution(
-                    j::<String>("\"p-execution-id\""),
+                    j::<String>(r#""p-execution-id""#),
                     j::<
                         SignalInvocationBody,
                     >(
-                        "{\"name\":\"sample-text\",\"input\":{\"b64payload\":\"sample-text\",\"encoding_options\":[\"offloaded\"],\"empty\":true}}",
+                        r#"{"name":"sample-text","input":{"b64payload":"sample-text","encoding_options":["offloaded"],"empty":true}}"#,
                     ),
                 )
                 .send()
@@ -6377,10 +6376,10 @@ fn query_workflow_execution_v1_workflows_executions_execution_id_queries_post() 
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"name\":\"sample-text\",\"input\":{\"b64payload\":\"sample-text\",\"encoding_options\":[\"offloaded\"],\"empty\":true}}"),
+            body: Some(r#"{"name":"sample-text","input":{"b64payload":"sample-text","encoding_options":["offloaded"],"empty":true}}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"query_name\":\"sample-text\",\"result\":{\"any\":\"value\"}}"),
+            response: Some(r#"{"query_name":"sample-text","result":{"any":"value"}}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -6388,11 +6387,11 @@ fn query_workflow_execution_v1_workflows_executions_execution_id_queries_post() 
                 .workflows()
                 .executions()
                 .query_workflow_execution(
-                    j::<String>("\"p-execution-id\""),
+                    j::<String>(r#""p-execution-id""#),
                     j::<
                         QueryInvocationBody,
                     >(
-                        "{\"name\":\"sample-text\",\"input\":{\"b64payload\":\"sample-text\",\"encoding_options\":[\"offloaded\"],\"empty\":true}}",
+                        r#"{"name":"sample-text","input":{"b64payload":"sample-text","encoding_options":["offloaded"],"empty":true}}"#,
                     ),
                 )
                 .send()
@@ -6423,7 +6422,7 @@ fn terminate_workflow_execution_v1_workflows_executions_execution_id_terminate_p
             let r = c
                 .workflows()
                 .executions()
-                .terminate_workflow_execution(j::<String>("\"p-execution-id\""))
+                .terminate_workflow_execution(j::<String>(r#""p-execution-id""#))
                 .send()
                 .await?;
             {
@@ -6445,10 +6444,10 @@ fn batch_terminate_workflow_executions_v1_workflows_executions_terminate_post() 
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"execution_ids\":[\"sample-text\"]}"),
+            body: Some(r#"{"execution_ids":["sample-text"]}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"results\":{\"key\":{\"status\":\"sample-text\",\"error\":\"sample-text\"}}}"),
+            response: Some(r#"{"results":{"key":{"status":"sample-text","error":"sample-text"}}}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -6456,7 +6455,7 @@ fn batch_terminate_workflow_executions_v1_workflows_executions_terminate_post() 
                 .workflows()
                 .executions()
                 .batch_terminate_workflow_executions(
-                    j::<BatchExecutionBody>("{\"execution_ids\":[\"sample-text\"]}"),
+                    j::<BatchExecutionBody>(r#"{"execution_ids":["sample-text"]}"#),
                 )
                 .send()
                 .await?;
@@ -6486,7 +6485,7 @@ fn cancel_workflow_execution_v1_workflows_executions_execution_id_cancel_post() 
             let r = c
                 .workflows()
                 .executions()
-                .cancel_workflow_execution(j::<String>("\"p-execution-id\""))
+                .cancel_workflow_execution(j::<String>(r#""p-execution-id""#))
                 .send()
                 .await?;
             {
@@ -6508,10 +6507,10 @@ fn batch_cancel_workflow_executions_v1_workflows_executions_cancel_post() -> Cas
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"execution_ids\":[\"sample-text\"]}"),
+            body: Some(r#"{"execution_ids":["sample-text"]}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"results\":{\"key\":{\"status\":\"sample-text\",\"error\":\"sample-text\"}}}"),
+            response: Some(r#"{"results":{"key":{"status":"sample-text","error":"sample-text"}}}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -6519,7 +6518,7 @@ fn batch_cancel_workflow_executions_v1_workflows_executions_cancel_post() -> Cas
                 .workflows()
                 .executions()
                 .batch_cancel_workflow_executions(
-                    j::<BatchExecutionBody>("{\"execution_ids\":[\"sample-text\"]}"),
+                    j::<BatchExecutionBody>(r#"{"execution_ids":["sample-text"]}"#),
                 )
                 .send()
                 .await?;
@@ -6539,7 +6538,7 @@ fn reset_workflow_v1_workflows_executions_execution_id_reset_post() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"event_id\":7,\"reason\":\"sample-text\",\"exclude_signals\":true,\"exclude_updates\":true}"),
+            body: Some(r#"{"event_id":7,"reason":"sample-text","exclude_signals":true,"exclude_updates":true}"#),
             multipart_fields: None,
             status: 204u16,
             response: None,
@@ -6550,11 +6549,11 @@ fn reset_workflow_v1_workflows_executions_execution_id_reset_post() -> Case {
                 .workflows()
                 .executions()
                 .reset_workflow(
-                    j::<String>("\"p-execution-id\""),
+                    j::<String>(r#""p-execution-id""#),
                     j::<
                         ResetInvocationBody,
                     >(
-                        "{\"event_id\":7,\"reason\":\"sample-text\",\"exclude_signals\":true,\"exclude_updates\":true}",
+                        r#"{"event_id":7,"reason":"sample-text","exclude_signals":true,"exclude_updates":true}"#,
                     ),
                 )
                 .send()
@@ -6578,10 +6577,10 @@ fn update_workflow_execution_v1_workflows_executions_execution_id_updates_post()
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"name\":\"sample-text\",\"input\":{\"b64payload\":\"sample-text\",\"encoding_options\":[\"offloaded\"],\"empty\":true}}"),
+            body: Some(r#"{"name":"sample-text","input":{"b64payload":"sample-text","encoding_options":["offloaded"],"empty":true}}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"update_name\":\"sample-text\",\"result\":{\"any\":\"value\"}}"),
+            response: Some(r#"{"update_name":"sample-text","result":{"any":"value"}}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -6589,11 +6588,11 @@ fn update_workflow_execution_v1_workflows_executions_execution_id_updates_post()
                 .workflows()
                 .executions()
                 .update_workflow_execution(
-                    j::<String>("\"p-execution-id\""),
+                    j::<String>(r#""p-execution-id""#),
                     j::<
                         UpdateInvocationBody,
                     >(
-                        "{\"name\":\"sample-text\",\"input\":{\"b64payload\":\"sample-text\",\"encoding_options\":[\"offloaded\"],\"empty\":true}}",
+                        r#"{"name":"sample-text","input":{"b64payload":"sample-text","encoding_options":["offloaded"],"empty":true}}"#,
                     ),
                 )
                 .send()
@@ -6617,14 +6616,14 @@ fn get_workflow_execution_trace_info() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"otel_trace_id\":\"sample-text\",\"has_trace_data\":true}"),
+            response: Some(r#"{"otel_trace_id":"sample-text","has_trace_data":true}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .executions()
-                .get_workflow_execution_trace_info(j::<String>("\"p-execution-id\""))
+                .get_workflow_execution_trace_info(j::<String>(r#""p-execution-id""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -6646,14 +6645,14 @@ fn get_workflow_execution_trace_otel() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"workflow_name\":\"sample-text\",\"workflow_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"deployment_name\":\"sample-text\",\"execution_id\":\"sample-text\",\"parent_execution_id\":\"sample-text\",\"root_execution_id\":\"sample-text\",\"run_id\":\"sample-text\",\"user_id\":\"sample-text\",\"status\":\"RUNNING\",\"start_time\":\"2024-05-01T12:00:00Z\",\"end_time\":\"2024-05-01T12:00:00Z\",\"total_duration_ms\":7,\"result\":{\"any\":\"value\"},\"data_source\":\"sample-text\",\"otel_trace_id\":\"sample-text\",\"otel_trace_data\":{\"batches\":[{\"resource\":{},\"scopeSpans\":[{\"scope\":{\"name\":\"sample-text\"}}]}]}}"),
+            response: Some(r#"{"workflow_name":"sample-text","workflow_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","deployment_name":"sample-text","execution_id":"sample-text","parent_execution_id":"sample-text","root_execution_id":"sample-text","run_id":"sample-text","user_id":"sample-text","status":"RUNNING","start_time":"2024-05-01T12:00:00Z","end_time":"2024-05-01T12:00:00Z","total_duration_ms":7,"result":{"any":"value"},"data_source":"sample-text","otel_trace_id":"sample-text","otel_trace_data":{"batches":[{"resource":{},"scopeSpans":[{"scope":{"name":"sample-text"}}]}]}}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .executions()
-                .get_workflow_execution_trace_otel(j::<String>("\"p-execution-id\""))
+                .get_workflow_execution_trace_otel(j::<String>(r#""p-execution-id""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -6675,14 +6674,14 @@ fn get_workflow_execution_trace_summary() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"workflow_name\":\"sample-text\",\"workflow_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"deployment_name\":\"sample-text\",\"execution_id\":\"sample-text\",\"parent_execution_id\":\"sample-text\",\"root_execution_id\":\"sample-text\",\"run_id\":\"sample-text\",\"user_id\":\"sample-text\",\"status\":\"RUNNING\",\"start_time\":\"2024-05-01T12:00:00Z\",\"end_time\":\"2024-05-01T12:00:00Z\",\"total_duration_ms\":7,\"result\":{\"any\":\"value\"},\"span_tree\":{\"span_id\":\"sample-text\",\"name\":\"sample-text\",\"start_time_unix_nano\":7,\"end_time_unix_nano\":7,\"attributes\":{\"key\":true},\"events\":[{\"type\":\"EVENT\",\"name\":\"sample-text\",\"id\":\"sample-text\",\"timestamp_unix_nano\":7,\"attributes\":{\"key\":true},\"internal\":true}],\"children\":[{\"span_id\":\"sample-text\",\"name\":\"sample-text\",\"start_time_unix_nano\":7,\"end_time_unix_nano\":7,\"attributes\":{\"key\":true},\"events\":[{\"name\":\"sample-text\",\"id\":\"sample-text\",\"timestamp_unix_nano\":7,\"attributes\":{\"key\":true}}],\"children\":[{\"span_id\":\"sample-text\",\"name\":\"sample-text\",\"start_time_unix_nano\":7,\"end_time_unix_nano\":7,\"attributes\":{\"key\":true},\"events\":[{\"name\":\"sample-text\",\"id\":\"sample-text\",\"timestamp_unix_nano\":7,\"attributes\":{}}]}]}]}}"),
+            response: Some(r#"{"workflow_name":"sample-text","workflow_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","deployment_name":"sample-text","execution_id":"sample-text","parent_execution_id":"sample-text","root_execution_id":"sample-text","run_id":"sample-text","user_id":"sample-text","status":"RUNNING","start_time":"2024-05-01T12:00:00Z","end_time":"2024-05-01T12:00:00Z","total_duration_ms":7,"result":{"any":"value"},"span_tree":{"span_id":"sample-text","name":"sample-text","start_time_unix_nano":7,"end_time_unix_nano":7,"attributes":{"key":true},"events":[{"type":"EVENT","name":"sample-text","id":"sample-text","timestamp_unix_nano":7,"attributes":{"key":true},"internal":true}],"children":[{"span_id":"sample-text","name":"sample-text","start_time_unix_nano":7,"end_time_unix_nano":7,"attributes":{"key":true},"events":[{"name":"sample-text","id":"sample-text","timestamp_unix_nano":7,"attributes":{"key":true}}],"children":[{"span_id":"sample-text","name":"sample-text","start_time_unix_nano":7,"end_time_unix_nano":7,"attributes":{"key":true},"events":[{"name":"sample-text","id":"sample-text","timestamp_unix_nano":7,"attributes":{}}]}]}]}}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .executions()
-                .get_workflow_execution_trace_summary(j::<String>("\"p-execution-id\""))
+                .get_workflow_execution_trace_summary(j::<String>(r#""p-execution-id""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -6707,14 +6706,14 @@ fn get_workflow_execution_trace_events() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"workflow_name\":\"sample-text\",\"workflow_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"deployment_name\":\"sample-text\",\"execution_id\":\"sample-text\",\"parent_execution_id\":\"sample-text\",\"root_execution_id\":\"sample-text\",\"run_id\":\"sample-text\",\"user_id\":\"sample-text\",\"status\":\"RUNNING\",\"start_time\":\"2024-05-01T12:00:00Z\",\"end_time\":\"2024-05-01T12:00:00Z\",\"total_duration_ms\":7,\"result\":{\"any\":\"value\"},\"events\":[{\"type\":\"EVENT\",\"name\":\"sample-text\",\"id\":\"sample-text\",\"timestamp_unix_nano\":7,\"attributes\":{\"key\":true},\"internal\":true,\"status\":\"RUNNING\",\"start_time_unix_ms\":7,\"end_time_unix_ms\":7,\"error\":\"sample-text\"}]}"),
+            response: Some(r#"{"workflow_name":"sample-text","workflow_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","deployment_name":"sample-text","execution_id":"sample-text","parent_execution_id":"sample-text","root_execution_id":"sample-text","run_id":"sample-text","user_id":"sample-text","status":"RUNNING","start_time":"2024-05-01T12:00:00Z","end_time":"2024-05-01T12:00:00Z","total_duration_ms":7,"result":{"any":"value"},"events":[{"type":"EVENT","name":"sample-text","id":"sample-text","timestamp_unix_nano":7,"attributes":{"key":true},"internal":true,"status":"RUNNING","start_time_unix_ms":7,"end_time_unix_ms":7,"error":"sample-text"}]}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .executions()
-                .get_workflow_execution_trace_events(j::<String>("\"p-execution-id\""))
+                .get_workflow_execution_trace_events(j::<String>(r#""p-execution-id""#))
                 .merge_same_id_events(j::<bool>("true"))
                 .include_internal_events(j::<bool>("true"))
                 .send()
@@ -6741,7 +6740,7 @@ fn stream_v1_workflows_executions_execution_id_stream_get() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"stream\":\"sample-text\",\"timestamp\":\"2024-05-01T12:00:00Z\",\"data\":{\"event_id\":\"sample-text\",\"event_timestamp\":7,\"root_workflow_exec_id\":\"sample-text\",\"parent_workflow_exec_id\":\"sample-text\",\"continued_run_id\":\"sample-text\",\"first_execution_run_id\":\"sample-text\",\"schedule_id\":\"sample-text\",\"workflow_exec_id\":\"sample-text\",\"workflow_run_id\":\"sample-text\",\"workflow_name\":\"sample-text\",\"event_type\":\"WORKFLOW_EXECUTION_STARTED\",\"attributes\":{\"task_id\":\"sample-text\",\"workflow_name\":\"sample-text\",\"input\":{\"type\":\"json\",\"value\":{\"any\":\"value\"}}}},\"workflow_context\":{\"namespace\":\"sample-text\",\"workflow_name\":\"sample-text\",\"workflow_exec_id\":\"sample-text\",\"parent_workflow_exec_id\":\"sample-text\",\"root_workflow_exec_id\":\"sample-text\"},\"metadata\":{\"key\":{\"any\":\"value\"}},\"broker_sequence\":7}"),
+            response: Some(r#"{"stream":"sample-text","timestamp":"2024-05-01T12:00:00Z","data":{"event_id":"sample-text","event_timestamp":7,"root_workflow_exec_id":"sample-text","parent_workflow_exec_id":"sample-text","continued_run_id":"sample-text","first_execution_run_id":"sample-text","schedule_id":"sample-text","workflow_exec_id":"sample-text","workflow_run_id":"sample-text","workflow_name":"sample-text","event_type":"WORKFLOW_EXECUTION_STARTED","attributes":{"task_id":"sample-text","workflow_name":"sample-text","input":{"type":"json","value":{"any":"value"}}}},"workflow_context":{"namespace":"sample-text","workflow_name":"sample-text","workflow_exec_id":"sample-text","parent_workflow_exec_id":"sample-text","root_workflow_exec_id":"sample-text"},"metadata":{"key":{"any":"value"}},"broker_sequence":7}"#),
             kind: Kind::Sse,
         },
         call: None,
@@ -6749,9 +6748,9 @@ fn stream_v1_workflows_executions_execution_id_stream_get() -> Case {
             let r = c
                 .workflows()
                 .executions()
-                .stream(j::<String>("\"p-execution-id\""))
-                .event_source(j::<EventSource>("\"DATABASE\""))
-                .last_event_id(j::<String>("\"sample-text\""))
+                .stream(j::<String>(r#""p-execution-id""#))
+                .event_source(j::<EventSource>(r#""DATABASE""#))
+                .last_event_id(j::<String>(r#""sample-text""#))
                 .send()
                 .await?;
             Ok(events(r))
@@ -6780,20 +6779,20 @@ fn get_workflow_execution_logs() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"results\":[{\"timestamp\":\"2024-05-01T12:00:00Z\",\"trace_id\":\"sample-text\",\"span_id\":\"sample-text\",\"severity_text\":\"sample-text\",\"body\":\"sample-text\",\"log_attributes\":{\"key\":\"sample-text\"}}],\"next_cursor\":\"sample-text\"}"),
+            response: Some(r#"{"results":[{"timestamp":"2024-05-01T12:00:00Z","trace_id":"sample-text","span_id":"sample-text","severity_text":"sample-text","body":"sample-text","log_attributes":{"key":"sample-text"}}],"next_cursor":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .executions()
-                .get_workflow_execution_logs(j::<String>("\"p-execution-id\""))
-                .run_id(j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""))
-                .activity_id(j::<String>("\"sample-text\""))
-                .after(j::<String>("\"2024-05-01T12:00:00Z\""))
-                .before(j::<String>("\"2024-05-01T12:00:00Z\""))
-                .order(j::<OrderByClauseDirection>("\"asc\""))
-                .cursor(j::<String>("\"sample-text\""))
+                .get_workflow_execution_logs(j::<String>(r#""p-execution-id""#))
+                .run_id(j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#))
+                .activity_id(j::<String>(r#""sample-text""#))
+                .after(j::<String>(r#""2024-05-01T12:00:00Z""#))
+                .before(j::<String>(r#""2024-05-01T12:00:00Z""#))
+                .order(j::<OrderByClauseDirection>(r#""asc""#))
+                .cursor(j::<String>(r#""sample-text""#))
                 .limit(j::<i64>("7"))
                 .send()
                 .await?;
@@ -6823,7 +6822,7 @@ fn stream_workflow_execution_logs() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"timestamp\":\"2024-05-01T12:00:00Z\",\"trace_id\":\"sample-text\",\"span_id\":\"sample-text\",\"severity_text\":\"sample-text\",\"body\":\"sample-text\",\"log_attributes\":{\"key\":\"sample-text\"}}"),
+            response: Some(r#"{"timestamp":"2024-05-01T12:00:00Z","trace_id":"sample-text","span_id":"sample-text","severity_text":"sample-text","body":"sample-text","log_attributes":{"key":"sample-text"}}"#),
             kind: Kind::Sse,
         },
         call: None,
@@ -6831,12 +6830,12 @@ fn stream_workflow_execution_logs() -> Case {
             let r = c
                 .workflows()
                 .executions()
-                .stream_workflow_execution_logs(j::<String>("\"p-execution-id\""))
-                .run_id(j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""))
-                .activity_id(j::<String>("\"sample-text\""))
-                .after(j::<String>("\"2024-05-01T12:00:00Z\""))
-                .last_event_id(j::<String>("\"sample-text\""))
-                .last_event_id_2(j::<String>("\"sample-text\""))
+                .stream_workflow_execution_logs(j::<String>(r#""p-execution-id""#))
+                .run_id(j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#))
+                .activity_id(j::<String>(r#""sample-text""#))
+                .after(j::<String>(r#""2024-05-01T12:00:00Z""#))
+                .last_event_id(j::<String>(r#""sample-text""#))
+                .last_event_id_2(j::<String>(r#""sample-text""#))
                 .send()
                 .await?;
             Ok(events(r))
@@ -6860,16 +6859,16 @@ fn get_workflow_metrics_v1_workflows_workflow_name_metrics_get() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"execution_count\":{\"value\":7},\"success_count\":{\"value\":7},\"error_count\":{\"value\":7},\"average_latency_ms\":{\"value\":7},\"latency_over_time\":{\"value\":[[{\"any\":\"value\"}]]},\"retry_rate\":{\"value\":7}}"),
+            response: Some(r#"{"execution_count":{"value":7},"success_count":{"value":7},"error_count":{"value":7},"average_latency_ms":{"value":7},"latency_over_time":{"value":[[{"any":"value"}]]},"retry_rate":{"value":7}}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .metrics()
-                .get_workflow_metrics(j::<String>("\"p-workflow-name\""))
-                .start_time(j::<String>("\"2024-05-01T12:00:00Z\""))
-                .end_time(j::<String>("\"2024-05-01T12:00:00Z\""))
+                .get_workflow_metrics(j::<String>(r#""p-workflow-name""#))
+                .start_time(j::<String>(r#""2024-05-01T12:00:00Z""#))
+                .end_time(j::<String>(r#""2024-05-01T12:00:00Z""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -6909,7 +6908,7 @@ fn list_runs_v1_workflows_runs_get() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"executions\":[{\"workflow_name\":\"sample-text\",\"workflow_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"deployment_name\":\"sample-text\",\"execution_id\":\"sample-text\",\"parent_execution_id\":\"sample-text\",\"root_execution_id\":\"sample-text\",\"run_id\":\"sample-text\",\"user_id\":\"sample-text\",\"status\":\"RUNNING\",\"start_time\":\"2024-05-01T12:00:00Z\",\"end_time\":\"2024-05-01T12:00:00Z\",\"total_duration_ms\":7}],\"next_page_token\":\"sample-text\"}"),
+            response: Some(r#"{"executions":[{"workflow_name":"sample-text","workflow_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","deployment_name":"sample-text","execution_id":"sample-text","parent_execution_id":"sample-text","root_execution_id":"sample-text","run_id":"sample-text","user_id":"sample-text","status":"RUNNING","start_time":"2024-05-01T12:00:00Z","end_time":"2024-05-01T12:00:00Z","total_duration_ms":7}],"next_page_token":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -6917,23 +6916,23 @@ fn list_runs_v1_workflows_runs_get() -> Case {
                 .workflows()
                 .runs()
                 .list_runs()
-                .workflow_identifier(j::<String>("\"sample-text\""))
-                .root_execution_id(j::<String>("\"sample-text\""))
-                .search(j::<String>("\"sample-text\""))
-                .status(j::<WorkflowStatusFilter>("\"RUNNING\""))
-                .deployment_name(j::<String>("\"sample-text\""))
-                .sort_by(j::<RunsListRunsSortBy>("\"start_time\""))
-                .order(j::<OrderByClauseDirection>("\"asc\""))
-                .start_time_after(j::<String>("\"2024-05-01T12:00:00Z\""))
-                .start_time_before(j::<String>("\"2024-05-01T12:00:00Z\""))
-                .end_time_after(j::<String>("\"2024-05-01T12:00:00Z\""))
-                .end_time_before(j::<String>("\"2024-05-01T12:00:00Z\""))
-                .user_id(j::<String>("\"sample-text\""))
-                .workflow_tags(j::<Vec<String>>("[\"sample-text\"]"))
+                .workflow_identifier(j::<String>(r#""sample-text""#))
+                .root_execution_id(j::<String>(r#""sample-text""#))
+                .search(j::<String>(r#""sample-text""#))
+                .status(j::<WorkflowStatusFilter>(r#""RUNNING""#))
+                .deployment_name(j::<String>(r#""sample-text""#))
+                .sort_by(j::<RunsListRunsSortBy>(r#""start_time""#))
+                .order(j::<OrderByClauseDirection>(r#""asc""#))
+                .start_time_after(j::<String>(r#""2024-05-01T12:00:00Z""#))
+                .start_time_before(j::<String>(r#""2024-05-01T12:00:00Z""#))
+                .end_time_after(j::<String>(r#""2024-05-01T12:00:00Z""#))
+                .end_time_before(j::<String>(r#""2024-05-01T12:00:00Z""#))
+                .user_id(j::<String>(r#""sample-text""#))
+                .workflow_tags(j::<Vec<String>>(r#"["sample-text"]"#))
                 .include_internal(j::<bool>("true"))
                 .page_size(j::<i64>("7"))
-                .next_page_token(j::<String>("\"sample-text\""))
-                .search_key(j::<Vec<String>>("[\"sample-text\"]"))
+                .next_page_token(j::<String>(r#""sample-text""#))
+                .search_key(j::<Vec<String>>(r#"["sample-text"]"#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -6955,14 +6954,14 @@ fn get_run_v1_workflows_runs_run_id_get() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"workflow_name\":\"sample-text\",\"workflow_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"deployment_name\":\"sample-text\",\"execution_id\":\"sample-text\",\"parent_execution_id\":\"sample-text\",\"root_execution_id\":\"sample-text\",\"run_id\":\"sample-text\",\"user_id\":\"sample-text\",\"status\":\"RUNNING\",\"start_time\":\"2024-05-01T12:00:00Z\",\"end_time\":\"2024-05-01T12:00:00Z\",\"total_duration_ms\":7,\"result\":{\"any\":\"value\"}}"),
+            response: Some(r#"{"workflow_name":"sample-text","workflow_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","deployment_name":"sample-text","execution_id":"sample-text","parent_execution_id":"sample-text","root_execution_id":"sample-text","run_id":"sample-text","user_id":"sample-text","status":"RUNNING","start_time":"2024-05-01T12:00:00Z","end_time":"2024-05-01T12:00:00Z","total_duration_ms":7,"result":{"any":"value"}}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .runs()
-                .get_run(j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""))
+                .get_run(j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -6986,14 +6985,16 @@ fn get_run_history_v1_workflows_runs_run_id_history_get() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"any\":\"value\"}"),
+            response: Some(r#"{"any":"value"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .runs()
-                .get_run_history(j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""))
+                .get_run_history(
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
+                )
                 .decode_payloads(j::<bool>("true"))
                 .send()
                 .await?;
@@ -7023,7 +7024,7 @@ fn get_schedules_v1_workflows_schedules_get() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"schedules\":[{\"input\":{\"any\":\"value\"},\"calendars\":[{}],\"intervals\":[{\"every\":\"P1D\"}],\"cron_expressions\":[\"sample-text\"],\"skip\":[{}],\"start_at\":\"2024-05-01T12:00:00Z\",\"end_at\":\"2024-05-01T12:00:00Z\",\"jitter\":\"P1D\",\"time_zone_name\":\"sample-text\",\"policy\":{\"catchup_window_seconds\":7,\"overlap\":7,\"pause_on_failure\":true},\"schedule_id\":\"sample-text\",\"remaining_executions\":7,\"workflow_name\":\"sample-text\",\"deployment_name\":\"sample-text\",\"paused\":true,\"note\":\"sample-text\",\"future_executions\":[{\"scheduled_at\":\"2024-05-01T12:00:00Z\"}],\"recent_executions\":[{\"scheduled_at\":\"2024-05-01T12:00:00Z\",\"started_at\":\"2024-05-01T12:00:00Z\",\"execution_id\":\"sample-text\"}]}],\"next_page_token\":\"sample-text\"}"),
+            response: Some(r#"{"schedules":[{"input":{"any":"value"},"calendars":[{}],"intervals":[{"every":"P1D"}],"cron_expressions":["sample-text"],"skip":[{}],"start_at":"2024-05-01T12:00:00Z","end_at":"2024-05-01T12:00:00Z","jitter":"P1D","time_zone_name":"sample-text","policy":{"catchup_window_seconds":7,"overlap":7,"pause_on_failure":true},"schedule_id":"sample-text","remaining_executions":7,"workflow_name":"sample-text","deployment_name":"sample-text","paused":true,"note":"sample-text","future_executions":[{"scheduled_at":"2024-05-01T12:00:00Z"}],"recent_executions":[{"scheduled_at":"2024-05-01T12:00:00Z","started_at":"2024-05-01T12:00:00Z","execution_id":"sample-text"}]}],"next_page_token":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -7031,12 +7032,12 @@ fn get_schedules_v1_workflows_schedules_get() -> Case {
                 .workflows()
                 .schedules()
                 .get_schedules()
-                .workflow_name(j::<String>("\"sample-text\""))
-                .user_id(j::<String>("\"sample-text\""))
-                .status(j::<SchedulesGetSchedulesStatus>("\"active\""))
-                .search(j::<String>("\"sample-text\""))
+                .workflow_name(j::<String>(r#""sample-text""#))
+                .user_id(j::<String>(r#""sample-text""#))
+                .status(j::<SchedulesGetSchedulesStatus>(r#""active""#))
+                .search(j::<String>(r#""sample-text""#))
                 .page_size(j::<i64>("7"))
-                .next_page_token(j::<String>("\"sample-text\""))
+                .next_page_token(j::<String>(r#""sample-text""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -7055,10 +7056,10 @@ fn schedule_workflow_v1_workflows_schedules_post() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"schedule\":{\"input\":{\"any\":\"value\"},\"calendars\":[{\"second\":[{\"start\":7}],\"minute\":[{\"start\":7}],\"hour\":[{\"start\":7}],\"day_of_month\":[{\"start\":7}],\"month\":[{\"start\":7}],\"year\":[{\"start\":7}],\"day_of_week\":[{\"start\":7}],\"comment\":\"sample-text\"}],\"intervals\":[{\"every\":\"P1D\",\"offset\":\"P1D\"}],\"cron_expressions\":[\"sample-text\"],\"skip\":[{\"second\":[{\"start\":7}],\"minute\":[{\"start\":7}],\"hour\":[{\"start\":7}],\"day_of_month\":[{\"start\":7}],\"month\":[{\"start\":7}],\"year\":[{\"start\":7}],\"day_of_week\":[{\"start\":7}],\"comment\":\"sample-text\"}],\"start_at\":\"2024-05-01T12:00:00Z\",\"end_at\":\"2024-05-01T12:00:00Z\",\"jitter\":\"P1D\",\"time_zone_name\":\"sample-text\",\"policy\":{\"catchup_window_seconds\":7,\"overlap\":7,\"pause_on_failure\":true},\"max_executions\":7,\"schedule_id\":\"sample-text\"},\"workflow_registration_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workflow_version_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workflow_identifier\":\"sample-text\",\"workflow_task_queue\":\"sample-text\",\"schedule_id\":\"sample-text\",\"deployment_name\":\"sample-text\"}"),
+            body: Some(r#"{"schedule":{"input":{"any":"value"},"calendars":[{"second":[{"start":7}],"minute":[{"start":7}],"hour":[{"start":7}],"day_of_month":[{"start":7}],"month":[{"start":7}],"year":[{"start":7}],"day_of_week":[{"start":7}],"comment":"sample-text"}],"intervals":[{"every":"P1D","offset":"P1D"}],"cron_expressions":["sample-text"],"skip":[{"second":[{"start":7}],"minute":[{"start":7}],"hour":[{"start":7}],"day_of_month":[{"start":7}],"month":[{"start":7}],"year":[{"start":7}],"day_of_week":[{"start":7}],"comment":"sample-text"}],"start_at":"2024-05-01T12:00:00Z","end_at":"2024-05-01T12:00:00Z","jitter":"P1D","time_zone_name":"sample-text","policy":{"catchup_window_seconds":7,"overlap":7,"pause_on_failure":true},"max_executions":7,"schedule_id":"sample-text"},"workflow_registration_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","workflow_version_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","workflow_identifier":"sample-text","workflow_task_queue":"sample-text","schedule_id":"sample-text","deployment_name":"sample-text"}"#),
             multipart_fields: None,
             status: 201u16,
-            response: Some("{\"schedule_id\":\"sample-text\"}"),
+            response: Some(r#"{"schedule_id":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -7069,7 +7070,7 @@ fn schedule_workflow_v1_workflows_schedules_post() -> Case {
                     j::<
                         WorkflowScheduleRequest,
                     >(
-                        "{\"schedule\":{\"input\":{\"any\":\"value\"},\"calendars\":[{\"second\":[{\"start\":7}],\"minute\":[{\"start\":7}],\"hour\":[{\"start\":7}],\"day_of_month\":[{\"start\":7}],\"month\":[{\"start\":7}],\"year\":[{\"start\":7}],\"day_of_week\":[{\"start\":7}],\"comment\":\"sample-text\"}],\"intervals\":[{\"every\":\"P1D\",\"offset\":\"P1D\"}],\"cron_expressions\":[\"sample-text\"],\"skip\":[{\"second\":[{\"start\":7}],\"minute\":[{\"start\":7}],\"hour\":[{\"start\":7}],\"day_of_month\":[{\"start\":7}],\"month\":[{\"start\":7}],\"year\":[{\"start\":7}],\"day_of_week\":[{\"start\":7}],\"comment\":\"sample-text\"}],\"start_at\":\"2024-05-01T12:00:00Z\",\"end_at\":\"2024-05-01T12:00:00Z\",\"jitter\":\"P1D\",\"time_zone_name\":\"sample-text\",\"policy\":{\"catchup_window_seconds\":7,\"overlap\":7,\"pause_on_failure\":true},\"max_executions\":7,\"schedule_id\":\"sample-text\"},\"workflow_registration_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workflow_version_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workflow_identifier\":\"sample-text\",\"workflow_task_queue\":\"sample-text\",\"schedule_id\":\"sample-text\",\"deployment_name\":\"sample-text\"}",
+                        r#"{"schedule":{"input":{"any":"value"},"calendars":[{"second":[{"start":7}],"minute":[{"start":7}],"hour":[{"start":7}],"day_of_month":[{"start":7}],"month":[{"start":7}],"year":[{"start":7}],"day_of_week":[{"start":7}],"comment":"sample-text"}],"intervals":[{"every":"P1D","offset":"P1D"}],"cron_expressions":["sample-text"],"skip":[{"second":[{"start":7}],"minute":[{"start":7}],"hour":[{"start":7}],"day_of_month":[{"start":7}],"month":[{"start":7}],"year":[{"start":7}],"day_of_week":[{"start":7}],"comment":"sample-text"}],"start_at":"2024-05-01T12:00:00Z","end_at":"2024-05-01T12:00:00Z","jitter":"P1D","time_zone_name":"sample-text","policy":{"catchup_window_seconds":7,"overlap":7,"pause_on_failure":true},"max_executions":7,"schedule_id":"sample-text"},"workflow_registration_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","workflow_version_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","workflow_identifier":"sample-text","workflow_task_queue":"sample-text","schedule_id":"sample-text","deployment_name":"sample-text"}"#,
                     ),
                 )
                 .send()
@@ -7093,14 +7094,14 @@ fn get_schedule_v1_workflows_schedules_schedule_id_get() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"input\":{\"any\":\"value\"},\"calendars\":[{\"second\":[{\"start\":7}],\"minute\":[{\"start\":7}],\"hour\":[{\"start\":7}],\"day_of_month\":[{\"start\":7}],\"month\":[{\"start\":7}],\"year\":[{\"start\":7}],\"day_of_week\":[{\"start\":7}],\"comment\":\"sample-text\"}],\"intervals\":[{\"every\":\"P1D\",\"offset\":\"P1D\"}],\"cron_expressions\":[\"sample-text\"],\"skip\":[{\"second\":[{\"start\":7}],\"minute\":[{\"start\":7}],\"hour\":[{\"start\":7}],\"day_of_month\":[{\"start\":7}],\"month\":[{\"start\":7}],\"year\":[{\"start\":7}],\"day_of_week\":[{\"start\":7}],\"comment\":\"sample-text\"}],\"start_at\":\"2024-05-01T12:00:00Z\",\"end_at\":\"2024-05-01T12:00:00Z\",\"jitter\":\"P1D\",\"time_zone_name\":\"sample-text\",\"policy\":{\"catchup_window_seconds\":7,\"overlap\":7,\"pause_on_failure\":true},\"schedule_id\":\"sample-text\",\"remaining_executions\":7,\"workflow_name\":\"sample-text\",\"deployment_name\":\"sample-text\",\"paused\":true,\"note\":\"sample-text\",\"future_executions\":[{\"scheduled_at\":\"2024-05-01T12:00:00Z\"}],\"recent_executions\":[{\"scheduled_at\":\"2024-05-01T12:00:00Z\",\"started_at\":\"2024-05-01T12:00:00Z\",\"execution_id\":\"sample-text\"}]}"),
+            response: Some(r#"{"input":{"any":"value"},"calendars":[{"second":[{"start":7}],"minute":[{"start":7}],"hour":[{"start":7}],"day_of_month":[{"start":7}],"month":[{"start":7}],"year":[{"start":7}],"day_of_week":[{"start":7}],"comment":"sample-text"}],"intervals":[{"every":"P1D","offset":"P1D"}],"cron_expressions":["sample-text"],"skip":[{"second":[{"start":7}],"minute":[{"start":7}],"hour":[{"start":7}],"day_of_month":[{"start":7}],"month":[{"start":7}],"year":[{"start":7}],"day_of_week":[{"start":7}],"comment":"sample-text"}],"start_at":"2024-05-01T12:00:00Z","end_at":"2024-05-01T12:00:00Z","jitter":"P1D","time_zone_name":"sample-text","policy":{"catchup_window_seconds":7,"overlap":7,"pause_on_failure":true},"schedule_id":"sample-text","remaining_executions":7,"workflow_name":"sample-text","deployment_name":"sample-text","paused":true,"note":"sample-text","future_executions":[{"scheduled_at":"2024-05-01T12:00:00Z"}],"recent_executions":[{"scheduled_at":"2024-05-01T12:00:00Z","started_at":"2024-05-01T12:00:00Z","execution_id":"sample-text"}]}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .schedules()
-                .get_schedule(j::<String>("\"p-schedule-id\""))
+                .get_schedule(j::<String>(r#""p-schedule-id""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -7129,7 +7130,7 @@ fn unschedule_workflow_v1_workflows_schedules_schedule_id_delete() -> Case {
             let r = c
                 .workflows()
                 .schedules()
-                .unschedule_workflow(j::<String>("\"p-schedule-id\""))
+                .unschedule_workflow(j::<String>(r#""p-schedule-id""#))
                 .send()
                 .await?;
             {
@@ -7151,10 +7152,10 @@ fn update_schedule_v1_workflows_schedules_schedule_id_patch() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"schedule\":{\"input\":{\"any\":\"value\"},\"calendars\":[{\"second\":[{\"start\":7}],\"minute\":[{\"start\":7}],\"hour\":[{\"start\":7}],\"day_of_month\":[{\"start\":7}],\"month\":[{\"start\":7}],\"year\":[{\"start\":7}],\"day_of_week\":[{\"start\":7}],\"comment\":\"sample-text\"}],\"intervals\":[{\"every\":\"P1D\",\"offset\":\"P1D\"}],\"cron_expressions\":[\"sample-text\"],\"skip\":[{\"second\":[{\"start\":7}],\"minute\":[{\"start\":7}],\"hour\":[{\"start\":7}],\"day_of_month\":[{\"start\":7}],\"month\":[{\"start\":7}],\"year\":[{\"start\":7}],\"day_of_week\":[{\"start\":7}],\"comment\":\"sample-text\"}],\"start_at\":\"2024-05-01T12:00:00Z\",\"end_at\":\"2024-05-01T12:00:00Z\",\"jitter\":\"P1D\",\"time_zone_name\":\"sample-text\",\"policy\":{\"catchup_window_seconds\":7,\"overlap\":7,\"pause_on_failure\":true},\"max_executions\":7}}"),
+            body: Some(r#"{"schedule":{"input":{"any":"value"},"calendars":[{"second":[{"start":7}],"minute":[{"start":7}],"hour":[{"start":7}],"day_of_month":[{"start":7}],"month":[{"start":7}],"year":[{"start":7}],"day_of_week":[{"start":7}],"comment":"sample-text"}],"intervals":[{"every":"P1D","offset":"P1D"}],"cron_expressions":["sample-text"],"skip":[{"second":[{"start":7}],"minute":[{"start":7}],"hour":[{"start":7}],"day_of_month":[{"start":7}],"month":[{"start":7}],"year":[{"start":7}],"day_of_week":[{"start":7}],"comment":"sample-text"}],"start_at":"2024-05-01T12:00:00Z","end_at":"2024-05-01T12:00:00Z","jitter":"P1D","time_zone_name":"sample-text","policy":{"catchup_window_seconds":7,"overlap":7,"pause_on_failure":true},"max_executions":7}}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"schedule_id\":\"sample-text\"}"),
+            response: Some(r#"{"schedule_id":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -7162,11 +7163,11 @@ fn update_schedule_v1_workflows_schedules_schedule_id_patch() -> Case {
                 .workflows()
                 .schedules()
                 .update_schedule(
-                    j::<String>("\"p-schedule-id\""),
+                    j::<String>(r#""p-schedule-id""#),
                     j::<
                         WorkflowScheduleUpdateRequest,
                     >(
-                        "{\"schedule\":{\"input\":{\"any\":\"value\"},\"calendars\":[{\"second\":[{\"start\":7}],\"minute\":[{\"start\":7}],\"hour\":[{\"start\":7}],\"day_of_month\":[{\"start\":7}],\"month\":[{\"start\":7}],\"year\":[{\"start\":7}],\"day_of_week\":[{\"start\":7}],\"comment\":\"sample-text\"}],\"intervals\":[{\"every\":\"P1D\",\"offset\":\"P1D\"}],\"cron_expressions\":[\"sample-text\"],\"skip\":[{\"second\":[{\"start\":7}],\"minute\":[{\"start\":7}],\"hour\":[{\"start\":7}],\"day_of_month\":[{\"start\":7}],\"month\":[{\"start\":7}],\"year\":[{\"start\":7}],\"day_of_week\":[{\"start\":7}],\"comment\":\"sample-text\"}],\"start_at\":\"2024-05-01T12:00:00Z\",\"end_at\":\"2024-05-01T12:00:00Z\",\"jitter\":\"P1D\",\"time_zone_name\":\"sample-text\",\"policy\":{\"catchup_window_seconds\":7,\"overlap\":7,\"pause_on_failure\":true},\"max_executions\":7}}",
+                        r#"{"schedule":{"input":{"any":"value"},"calendars":[{"second":[{"start":7}],"minute":[{"start":7}],"hour":[{"start":7}],"day_of_month":[{"start":7}],"month":[{"start":7}],"year":[{"start":7}],"day_of_week":[{"start":7}],"comment":"sample-text"}],"intervals":[{"every":"P1D","offset":"P1D"}],"cron_expressions":["sample-text"],"skip":[{"second":[{"start":7}],"minute":[{"start":7}],"hour":[{"start":7}],"day_of_month":[{"start":7}],"month":[{"start":7}],"year":[{"start":7}],"day_of_week":[{"start":7}],"comment":"sample-text"}],"start_at":"2024-05-01T12:00:00Z","end_at":"2024-05-01T12:00:00Z","jitter":"P1D","time_zone_name":"sample-text","policy":{"catchup_window_seconds":7,"overlap":7,"pause_on_failure":true},"max_executions":7}}"#,
                     ),
                 )
                 .send()
@@ -7187,7 +7188,7 @@ fn pause_schedule_v1_workflows_schedules_schedule_id_pause_post() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"note\":\"sample-text\"}"),
+            body: Some(r#"{"note":"sample-text"}"#),
             multipart_fields: None,
             status: 204u16,
             response: None,
@@ -7197,8 +7198,8 @@ fn pause_schedule_v1_workflows_schedules_schedule_id_pause_post() -> Case {
             let r = c
                 .workflows()
                 .schedules()
-                .pause_schedule(j::<String>("\"p-schedule-id\""))
-                .body(j::<WorkflowSchedulePauseRequest>("{\"note\":\"sample-text\"}"))
+                .pause_schedule(j::<String>(r#""p-schedule-id""#))
+                .body(j::<WorkflowSchedulePauseRequest>(r#"{"note":"sample-text"}"#))
                 .send()
                 .await?;
             {
@@ -7220,7 +7221,7 @@ fn resume_schedule_v1_workflows_schedules_schedule_id_resume_post() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"note\":\"sample-text\"}"),
+            body: Some(r#"{"note":"sample-text"}"#),
             multipart_fields: None,
             status: 204u16,
             response: None,
@@ -7230,8 +7231,8 @@ fn resume_schedule_v1_workflows_schedules_schedule_id_resume_post() -> Case {
             let r = c
                 .workflows()
                 .schedules()
-                .resume_schedule(j::<String>("\"p-schedule-id\""))
-                .body(j::<WorkflowSchedulePauseRequest>("{\"note\":\"sample-text\"}"))
+                .resume_schedule(j::<String>(r#""p-schedule-id""#))
+                .body(j::<WorkflowSchedulePauseRequest>(r#"{"note":"sample-text"}"#))
                 .send()
                 .await?;
             {
@@ -7253,7 +7254,7 @@ fn trigger_schedule_v1_workflows_schedules_schedule_id_trigger_post() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"overlap\":7}"),
+            body: Some(r#"{"overlap":7}"#),
             multipart_fields: None,
             status: 204u16,
             response: None,
@@ -7263,8 +7264,8 @@ fn trigger_schedule_v1_workflows_schedules_schedule_id_trigger_post() -> Case {
             let r = c
                 .workflows()
                 .schedules()
-                .trigger_schedule(j::<String>("\"p-schedule-id\""))
-                .body(j::<WorkflowScheduleTriggerRequest>("{\"overlap\":7}"))
+                .trigger_schedule(j::<String>(r#""p-schedule-id""#))
+                .body(j::<WorkflowScheduleTriggerRequest>(r#"{"overlap":7}"#))
                 .send()
                 .await?;
             {
@@ -7293,7 +7294,7 @@ fn get_stream_events_v1_workflows_events_stream_get() -> Case {
                 ("parent_workflow_exec_id", "sample-text"),
                 ("stream", "sample-text"),
                 ("start_seq", "7"),
-                ("metadata_filters", "{\"key\":{\"any\":\"value\"}}"),
+                ("metadata_filters", r#"{"key":{"any":"value"}}"#),
                 ("workflow_event_types", "WORKFLOW_EXECUTION_STARTED"),
             ],
             headers: &[
@@ -7303,7 +7304,7 @@ fn get_stream_events_v1_workflows_events_stream_get() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"stream\":\"sample-text\",\"timestamp\":\"2024-05-01T12:00:00Z\",\"data\":{\"event_id\":\"sample-text\",\"event_timestamp\":7,\"root_workflow_exec_id\":\"sample-text\",\"parent_workflow_exec_id\":\"sample-text\",\"continued_run_id\":\"sample-text\",\"first_execution_run_id\":\"sample-text\",\"schedule_id\":\"sample-text\",\"workflow_exec_id\":\"sample-text\",\"workflow_run_id\":\"sample-text\",\"workflow_name\":\"sample-text\",\"event_type\":\"WORKFLOW_EXECUTION_STARTED\",\"attributes\":{\"task_id\":\"sample-text\",\"workflow_name\":\"sample-text\",\"input\":{\"type\":\"json\",\"value\":{\"any\":\"value\"}}}},\"workflow_context\":{\"namespace\":\"sample-text\",\"workflow_name\":\"sample-text\",\"workflow_exec_id\":\"sample-text\",\"parent_workflow_exec_id\":\"sample-text\",\"root_workflow_exec_id\":\"sample-text\"},\"metadata\":{\"key\":{\"any\":\"value\"}},\"broker_sequence\":7}"),
+            response: Some(r#"{"stream":"sample-text","timestamp":"2024-05-01T12:00:00Z","data":{"event_id":"sample-text","event_timestamp":7,"root_workflow_exec_id":"sample-text","parent_workflow_exec_id":"sample-text","continued_run_id":"sample-text","first_execution_run_id":"sample-text","schedule_id":"sample-text","workflow_exec_id":"sample-text","workflow_run_id":"sample-text","workflow_name":"sample-text","event_type":"WORKFLOW_EXECUTION_STARTED","attributes":{"task_id":"sample-text","workflow_name":"sample-text","input":{"type":"json","value":{"any":"value"}}}},"workflow_context":{"namespace":"sample-text","workflow_name":"sample-text","workflow_exec_id":"sample-text","parent_workflow_exec_id":"sample-text","root_workflow_exec_id":"sample-text"},"metadata":{"key":{"any":"value"}},"broker_sequence":7}"#),
             kind: Kind::Sse,
         },
         call: None,
@@ -7311,24 +7312,24 @@ fn get_stream_events_v1_workflows_events_stream_get() -> Case {
             let r = c
                 .events()
                 .get_stream_events()
-                .scope(j::<EventsGetStreamEventsScope>("\"activity\""))
-                .activity_name(j::<String>("\"sample-text\""))
-                .activity_id(j::<String>("\"sample-text\""))
-                .workflow_name(j::<String>("\"sample-text\""))
-                .workflow_exec_id(j::<String>("\"sample-text\""))
-                .root_workflow_exec_id(j::<String>("\"sample-text\""))
-                .parent_workflow_exec_id(j::<String>("\"sample-text\""))
-                .stream(j::<String>("\"sample-text\""))
+                .scope(j::<EventsGetStreamEventsScope>(r#""activity""#))
+                .activity_name(j::<String>(r#""sample-text""#))
+                .activity_id(j::<String>(r#""sample-text""#))
+                .workflow_name(j::<String>(r#""sample-text""#))
+                .workflow_exec_id(j::<String>(r#""sample-text""#))
+                .root_workflow_exec_id(j::<String>(r#""sample-text""#))
+                .parent_workflow_exec_id(j::<String>(r#""sample-text""#))
+                .stream(j::<String>(r#""sample-text""#))
                 .start_seq(j::<i64>("7"))
                 .metadata_filters(
                     j::<
                         std::collections::BTreeMap<String, serde_json::Value>,
-                    >("{\"key\":{\"any\":\"value\"}}"),
+                    >(r#"{"key":{"any":"value"}}"#),
                 )
                 .workflow_event_types(
-                    j::<Vec<WorkflowEventType>>("[\"WORKFLOW_EXECUTION_STARTED\"]"),
+                    j::<Vec<WorkflowEventType>>(r#"["WORKFLOW_EXECUTION_STARTED"]"#),
                 )
-                .last_event_id(j::<String>("\"sample-text\""))
+                .last_event_id(j::<String>(r#""sample-text""#))
                 .send()
                 .await?;
             Ok(events(r))
@@ -7355,18 +7356,18 @@ fn get_workflow_events_v1_workflows_events_list_get() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"events\":[{\"event_id\":\"sample-text\",\"event_timestamp\":7,\"root_workflow_exec_id\":\"sample-text\",\"parent_workflow_exec_id\":\"sample-text\",\"continued_run_id\":\"sample-text\",\"first_execution_run_id\":\"sample-text\",\"schedule_id\":\"sample-text\",\"workflow_exec_id\":\"sample-text\",\"workflow_run_id\":\"sample-text\",\"workflow_name\":\"sample-text\",\"event_type\":\"WORKFLOW_EXECUTION_STARTED\",\"attributes\":{\"task_id\":\"sample-text\",\"workflow_name\":\"sample-text\",\"input\":{\"type\":\"json\",\"value\":{\"any\":\"value\"}}}}],\"next_cursor\":\"sample-text\"}"),
+            response: Some(r#"{"events":[{"event_id":"sample-text","event_timestamp":7,"root_workflow_exec_id":"sample-text","parent_workflow_exec_id":"sample-text","continued_run_id":"sample-text","first_execution_run_id":"sample-text","schedule_id":"sample-text","workflow_exec_id":"sample-text","workflow_run_id":"sample-text","workflow_name":"sample-text","event_type":"WORKFLOW_EXECUTION_STARTED","attributes":{"task_id":"sample-text","workflow_name":"sample-text","input":{"type":"json","value":{"any":"value"}}}}],"next_cursor":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .events()
                 .get_workflow_events()
-                .root_workflow_exec_id(j::<String>("\"sample-text\""))
-                .workflow_exec_id(j::<String>("\"sample-text\""))
-                .workflow_run_id(j::<String>("\"sample-text\""))
+                .root_workflow_exec_id(j::<String>(r#""sample-text""#))
+                .workflow_exec_id(j::<String>(r#""sample-text""#))
+                .workflow_run_id(j::<String>(r#""sample-text""#))
                 .limit(j::<i64>("7"))
-                .cursor(j::<String>("\"sample-text\""))
+                .cursor(j::<String>(r#""sample-text""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -7398,7 +7399,7 @@ fn list_deployments_v1_workflows_deployments_get() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"deployments\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"is_active\":true,\"is_hardened\":true,\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"location\":{\"location_type\":\"local\",\"k8s_cluster\":\"sample-text\",\"k8s_namespace\":\"sample-text\"},\"worker_count\":7,\"active_worker_count\":7,\"locations\":[\"local\"],\"managed\":{\"service_id\":\"sample-text\",\"name\":\"sample-text\",\"spec\":{\"github_url\":\"sample-text\"},\"resources\":{},\"status\":{},\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"stopped\":true,\"rollout_status\":\"sample-text\",\"created_by\":\"sample-text\",\"updated_by\":\"sample-text\",\"deployed_by\":\"sample-text\",\"deployed_at\":\"2024-05-01T12:00:00Z\",\"is_hardened\":true}}],\"next_cursor\":\"sample-text\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}"),
+            response: Some(r#"{"deployments":[{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","name":"sample-text","is_active":true,"is_hardened":true,"created_at":"2024-05-01T12:00:00Z","updated_at":"2024-05-01T12:00:00Z","location":{"location_type":"local","k8s_cluster":"sample-text","k8s_namespace":"sample-text"},"worker_count":7,"active_worker_count":7,"locations":["local"],"managed":{"service_id":"sample-text","name":"sample-text","spec":{"github_url":"sample-text"},"resources":{},"status":{},"created_at":"2024-05-01T12:00:00Z","updated_at":"2024-05-01T12:00:00Z","stopped":true,"rollout_status":"sample-text","created_by":"sample-text","updated_by":"sample-text","deployed_by":"sample-text","deployed_at":"2024-05-01T12:00:00Z","is_hardened":true}}],"next_cursor":"sample-text","workspace_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -7408,13 +7409,13 @@ fn list_deployments_v1_workflows_deployments_get() -> Case {
                 .list_deployments()
                 .active_only(j::<bool>("true"))
                 .is_hardened(j::<bool>("true"))
-                .workflow_name(j::<String>("\"sample-text\""))
-                .search(j::<String>("\"sample-text\""))
-                .order_by(j::<DeploymentsListDeploymentsOrderBy>("\"updated_at\""))
-                .order(j::<OrderByClauseDirection>("\"asc\""))
+                .workflow_name(j::<String>(r#""sample-text""#))
+                .search(j::<String>(r#""sample-text""#))
+                .order_by(j::<DeploymentsListDeploymentsOrderBy>(r#""updated_at""#))
+                .order(j::<OrderByClauseDirection>(r#""asc""#))
                 .limit(j::<i64>("7"))
-                .cursor(j::<String>("\"sample-text\""))
-                .workspace_id(j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""))
+                .cursor(j::<String>(r#""sample-text""#))
+                .workspace_id(j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -7433,10 +7434,10 @@ fn create_deployment_v1_workflows_deployments_post() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"name\":\"sample-text\",\"spec\":{\"github_url\":\"sample-text\",\"revision\":\"sample-text\",\"entrypoint\":\"sample-text\",\"working_dir\":\"sample-text\"},\"resources\":{\"replicas\":7,\"cpu_request\":\"sample-text\",\"cpu_limit\":\"sample-text\",\"memory_request\":\"sample-text\",\"memory_limit\":\"sample-text\"},\"hardened\":true}"),
+            body: Some(r#"{"name":"sample-text","spec":{"github_url":"sample-text","revision":"sample-text","entrypoint":"sample-text","working_dir":"sample-text"},"resources":{"replicas":7,"cpu_request":"sample-text","cpu_limit":"sample-text","memory_request":"sample-text","memory_limit":"sample-text"},"hardened":true}"#),
             multipart_fields: None,
             status: 202u16,
-            response: Some("{\"service_id\":\"sample-text\",\"name\":\"sample-text\",\"spec\":{\"github_url\":\"sample-text\",\"type\":\"sample-text\",\"revision\":\"sample-text\",\"entrypoint\":\"sample-text\",\"working_dir\":\"sample-text\",\"restarted_at\":\"sample-text\",\"commit_sha\":\"sample-text\",\"commit\":{\"sha\":\"sample-text\",\"message\":\"sample-text\",\"author\":{\"name\":\"sample-text\",\"username\":\"sample-text\",\"html_url\":\"sample-text\"},\"html_url\":\"sample-text\"}},\"resources\":{\"replicas\":7,\"cpu_request\":\"sample-text\",\"cpu_limit\":\"sample-text\",\"memory_request\":\"sample-text\",\"memory_limit\":\"sample-text\"},\"status\":{\"phase\":\"sample-text\",\"available_replicas\":7,\"ready_replicas\":7,\"endpoint\":\"sample-text\",\"message\":\"sample-text\",\"last_seen\":\"2024-05-01T12:00:00Z\",\"deployed_revision\":\"sample-text\",\"generation\":7,\"build_state\":{\"phase\":\"sample-text\",\"commit_sha\":\"sample-text\",\"image\":\"sample-text\",\"message\":\"sample-text\",\"started_at\":\"2024-05-01T12:00:00Z\",\"finished_at\":\"2024-05-01T12:00:00Z\"}},\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"stopped\":true,\"rollout_status\":\"sample-text\",\"created_by\":\"sample-text\",\"updated_by\":\"sample-text\",\"deployed_by\":\"sample-text\",\"deployed_at\":\"2024-05-01T12:00:00Z\",\"is_hardened\":true}"),
+            response: Some(r#"{"service_id":"sample-text","name":"sample-text","spec":{"github_url":"sample-text","type":"sample-text","revision":"sample-text","entrypoint":"sample-text","working_dir":"sample-text","restarted_at":"sample-text","commit_sha":"sample-text","commit":{"sha":"sample-text","message":"sample-text","author":{"name":"sample-text","username":"sample-text","html_url":"sample-text"},"html_url":"sample-text"}},"resources":{"replicas":7,"cpu_request":"sample-text","cpu_limit":"sample-text","memory_request":"sample-text","memory_limit":"sample-text"},"status":{"phase":"sample-text","available_replicas":7,"ready_replicas":7,"endpoint":"sample-text","message":"sample-text","last_seen":"2024-05-01T12:00:00Z","deployed_revision":"sample-text","generation":7,"build_state":{"phase":"sample-text","commit_sha":"sample-text","image":"sample-text","message":"sample-text","started_at":"2024-05-01T12:00:00Z","finished_at":"2024-05-01T12:00:00Z"}},"created_at":"2024-05-01T12:00:00Z","updated_at":"2024-05-01T12:00:00Z","stopped":true,"rollout_status":"sample-text","created_by":"sample-text","updated_by":"sample-text","deployed_by":"sample-text","deployed_at":"2024-05-01T12:00:00Z","is_hardened":true}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -7447,7 +7448,7 @@ fn create_deployment_v1_workflows_deployments_post() -> Case {
                     j::<
                         CreateDeploymentRequest,
                     >(
-                        "{\"name\":\"sample-text\",\"spec\":{\"github_url\":\"sample-text\",\"revision\":\"sample-text\",\"entrypoint\":\"sample-text\",\"working_dir\":\"sample-text\"},\"resources\":{\"replicas\":7,\"cpu_request\":\"sample-text\",\"cpu_limit\":\"sample-text\",\"memory_request\":\"sample-text\",\"memory_limit\":\"sample-text\"},\"hardened\":true}",
+                        r#"{"name":"sample-text","spec":{"github_url":"sample-text","revision":"sample-text","entrypoint":"sample-text","working_dir":"sample-text"},"resources":{"replicas":7,"cpu_request":"sample-text","cpu_limit":"sample-text","memory_request":"sample-text","memory_limit":"sample-text"},"hardened":true}"#,
                     ),
                 )
                 .send()
@@ -7473,15 +7474,15 @@ fn get_deployment_v1_workflows_deployments_name_get() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"is_active\":true,\"is_hardened\":true,\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"location\":{\"location_type\":\"local\",\"k8s_cluster\":\"sample-text\",\"k8s_namespace\":\"sample-text\"},\"worker_count\":7,\"active_worker_count\":7,\"locations\":[\"local\"],\"managed\":{\"service_id\":\"sample-text\",\"name\":\"sample-text\",\"spec\":{\"github_url\":\"sample-text\",\"type\":\"sample-text\",\"revision\":\"sample-text\",\"entrypoint\":\"sample-text\",\"working_dir\":\"sample-text\",\"restarted_at\":\"sample-text\",\"commit_sha\":\"sample-text\",\"commit\":{\"sha\":\"sample-text\",\"message\":\"sample-text\",\"author\":{},\"html_url\":\"sample-text\"}},\"resources\":{\"replicas\":7,\"cpu_request\":\"sample-text\",\"cpu_limit\":\"sample-text\",\"memory_request\":\"sample-text\",\"memory_limit\":\"sample-text\"},\"status\":{\"phase\":\"sample-text\",\"available_replicas\":7,\"ready_replicas\":7,\"endpoint\":\"sample-text\",\"message\":\"sample-text\",\"last_seen\":\"2024-05-01T12:00:00Z\",\"deployed_revision\":\"sample-text\",\"generation\":7,\"build_state\":{\"phase\":\"sample-text\",\"commit_sha\":\"sample-text\",\"image\":\"sample-text\",\"message\":\"sample-text\",\"started_at\":\"2024-05-01T12:00:00Z\",\"finished_at\":\"2024-05-01T12:00:00Z\"}},\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"stopped\":true,\"rollout_status\":\"sample-text\",\"created_by\":\"sample-text\",\"updated_by\":\"sample-text\",\"deployed_by\":\"sample-text\",\"deployed_at\":\"2024-05-01T12:00:00Z\",\"is_hardened\":true},\"workers\":[{\"name\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"is_active\":true,\"location\":{\"location_type\":\"local\",\"k8s_cluster\":\"sample-text\",\"k8s_namespace\":\"sample-text\"}}]}"),
+            response: Some(r#"{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","name":"sample-text","is_active":true,"is_hardened":true,"created_at":"2024-05-01T12:00:00Z","updated_at":"2024-05-01T12:00:00Z","location":{"location_type":"local","k8s_cluster":"sample-text","k8s_namespace":"sample-text"},"worker_count":7,"active_worker_count":7,"locations":["local"],"managed":{"service_id":"sample-text","name":"sample-text","spec":{"github_url":"sample-text","type":"sample-text","revision":"sample-text","entrypoint":"sample-text","working_dir":"sample-text","restarted_at":"sample-text","commit_sha":"sample-text","commit":{"sha":"sample-text","message":"sample-text","author":{},"html_url":"sample-text"}},"resources":{"replicas":7,"cpu_request":"sample-text","cpu_limit":"sample-text","memory_request":"sample-text","memory_limit":"sample-text"},"status":{"phase":"sample-text","available_replicas":7,"ready_replicas":7,"endpoint":"sample-text","message":"sample-text","last_seen":"2024-05-01T12:00:00Z","deployed_revision":"sample-text","generation":7,"build_state":{"phase":"sample-text","commit_sha":"sample-text","image":"sample-text","message":"sample-text","started_at":"2024-05-01T12:00:00Z","finished_at":"2024-05-01T12:00:00Z"}},"created_at":"2024-05-01T12:00:00Z","updated_at":"2024-05-01T12:00:00Z","stopped":true,"rollout_status":"sample-text","created_by":"sample-text","updated_by":"sample-text","deployed_by":"sample-text","deployed_at":"2024-05-01T12:00:00Z","is_hardened":true},"workers":[{"name":"sample-text","created_at":"2024-05-01T12:00:00Z","updated_at":"2024-05-01T12:00:00Z","is_active":true,"location":{"location_type":"local","k8s_cluster":"sample-text","k8s_namespace":"sample-text"}}]}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .deployments()
-                .get_deployment(j::<String>("\"p-name\""))
-                .workflow_name(j::<String>("\"sample-text\""))
+                .get_deployment(j::<String>(r#""p-name""#))
+                .workflow_name(j::<String>(r#""sample-text""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -7503,14 +7504,14 @@ fn delete_deployment_v1_workflows_deployments_name_delete() -> Case {
             body: None,
             multipart_fields: None,
             status: 202u16,
-            response: Some("{\"service_id\":\"sample-text\",\"name\":\"sample-text\",\"spec\":{\"github_url\":\"sample-text\",\"type\":\"sample-text\",\"revision\":\"sample-text\",\"entrypoint\":\"sample-text\",\"working_dir\":\"sample-text\",\"restarted_at\":\"sample-text\",\"commit_sha\":\"sample-text\",\"commit\":{\"sha\":\"sample-text\",\"message\":\"sample-text\",\"author\":{\"name\":\"sample-text\",\"username\":\"sample-text\",\"html_url\":\"sample-text\"},\"html_url\":\"sample-text\"}},\"resources\":{\"replicas\":7,\"cpu_request\":\"sample-text\",\"cpu_limit\":\"sample-text\",\"memory_request\":\"sample-text\",\"memory_limit\":\"sample-text\"},\"status\":{\"phase\":\"sample-text\",\"available_replicas\":7,\"ready_replicas\":7,\"endpoint\":\"sample-text\",\"message\":\"sample-text\",\"last_seen\":\"2024-05-01T12:00:00Z\",\"deployed_revision\":\"sample-text\",\"generation\":7,\"build_state\":{\"phase\":\"sample-text\",\"commit_sha\":\"sample-text\",\"image\":\"sample-text\",\"message\":\"sample-text\",\"started_at\":\"2024-05-01T12:00:00Z\",\"finished_at\":\"2024-05-01T12:00:00Z\"}},\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"stopped\":true,\"rollout_status\":\"sample-text\",\"created_by\":\"sample-text\",\"updated_by\":\"sample-text\",\"deployed_by\":\"sample-text\",\"deployed_at\":\"2024-05-01T12:00:00Z\",\"is_hardened\":true}"),
+            response: Some(r#"{"service_id":"sample-text","name":"sample-text","spec":{"github_url":"sample-text","type":"sample-text","revision":"sample-text","entrypoint":"sample-text","working_dir":"sample-text","restarted_at":"sample-text","commit_sha":"sample-text","commit":{"sha":"sample-text","message":"sample-text","author":{"name":"sample-text","username":"sample-text","html_url":"sample-text"},"html_url":"sample-text"}},"resources":{"replicas":7,"cpu_request":"sample-text","cpu_limit":"sample-text","memory_request":"sample-text","memory_limit":"sample-text"},"status":{"phase":"sample-text","available_replicas":7,"ready_replicas":7,"endpoint":"sample-text","message":"sample-text","last_seen":"2024-05-01T12:00:00Z","deployed_revision":"sample-text","generation":7,"build_state":{"phase":"sample-text","commit_sha":"sample-text","image":"sample-text","message":"sample-text","started_at":"2024-05-01T12:00:00Z","finished_at":"2024-05-01T12:00:00Z"}},"created_at":"2024-05-01T12:00:00Z","updated_at":"2024-05-01T12:00:00Z","stopped":true,"rollout_status":"sample-text","created_by":"sample-text","updated_by":"sample-text","deployed_by":"sample-text","deployed_at":"2024-05-01T12:00:00Z","is_hardened":true}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .deployments()
-                .delete(j::<String>("\"p-name\""))
+                .delete(j::<String>(r#""p-name""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -7529,10 +7530,10 @@ fn update_deployment_v1_workflows_deployments_name_patch() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"spec\":{\"github_url\":\"sample-text\",\"revision\":\"sample-text\",\"entrypoint\":\"sample-text\",\"working_dir\":\"sample-text\"},\"resources\":{\"replicas\":7,\"cpu_request\":\"sample-text\",\"cpu_limit\":\"sample-text\",\"memory_request\":\"sample-text\",\"memory_limit\":\"sample-text\"}}"),
+            body: Some(r#"{"spec":{"github_url":"sample-text","revision":"sample-text","entrypoint":"sample-text","working_dir":"sample-text"},"resources":{"replicas":7,"cpu_request":"sample-text","cpu_limit":"sample-text","memory_request":"sample-text","memory_limit":"sample-text"}}"#),
             multipart_fields: None,
             status: 202u16,
-            response: Some("{\"service_id\":\"sample-text\",\"name\":\"sample-text\",\"spec\":{\"github_url\":\"sample-text\",\"type\":\"sample-text\",\"revision\":\"sample-text\",\"entrypoint\":\"sample-text\",\"working_dir\":\"sample-text\",\"restarted_at\":\"sample-text\",\"commit_sha\":\"sample-text\",\"commit\":{\"sha\":\"sample-text\",\"message\":\"sample-text\",\"author\":{\"name\":\"sample-text\",\"username\":\"sample-text\",\"html_url\":\"sample-text\"},\"html_url\":\"sample-text\"}},\"resources\":{\"replicas\":7,\"cpu_request\":\"sample-text\",\"cpu_limit\":\"sample-text\",\"memory_request\":\"sample-text\",\"memory_limit\":\"sample-text\"},\"status\":{\"phase\":\"sample-text\",\"available_replicas\":7,\"ready_replicas\":7,\"endpoint\":\"sample-text\",\"message\":\"sample-text\",\"last_seen\":\"2024-05-01T12:00:00Z\",\"deployed_revision\":\"sample-text\",\"generation\":7,\"build_state\":{\"phase\":\"sample-text\",\"commit_sha\":\"sample-text\",\"image\":\"sample-text\",\"message\":\"sample-text\",\"started_at\":\"2024-05-01T12:00:00Z\",\"finished_at\":\"2024-05-01T12:00:00Z\"}},\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"stopped\":true,\"rollout_status\":\"sample-text\",\"created_by\":\"sample-text\",\"updated_by\":\"sample-text\",\"deployed_by\":\"sample-text\",\"deployed_at\":\"2024-05-01T12:00:00Z\",\"is_hardened\":true}"),
+            response: Some(r#"{"service_id":"sample-text","name":"sample-text","spec":{"github_url":"sample-text","type":"sample-text","revision":"sample-text","entrypoint":"sample-text","working_dir":"sample-text","restarted_at":"sample-text","commit_sha":"sample-text","commit":{"sha":"sample-text","message":"sample-text","author":{"name":"sample-text","username":"sample-text","html_url":"sample-text"},"html_url":"sample-text"}},"resources":{"replicas":7,"cpu_request":"sample-text","cpu_limit":"sample-text","memory_request":"sample-text","memory_limit":"sample-text"},"status":{"phase":"sample-text","available_replicas":7,"ready_replicas":7,"endpoint":"sample-text","message":"sample-text","last_seen":"2024-05-01T12:00:00Z","deployed_revision":"sample-text","generation":7,"build_state":{"phase":"sample-text","commit_sha":"sample-text","image":"sample-text","message":"sample-text","started_at":"2024-05-01T12:00:00Z","finished_at":"2024-05-01T12:00:00Z"}},"created_at":"2024-05-01T12:00:00Z","updated_at":"2024-05-01T12:00:00Z","stopped":true,"rollout_status":"sample-text","created_by":"sample-text","updated_by":"sample-text","deployed_by":"sample-text","deployed_at":"2024-05-01T12:00:00Z","is_hardened":true}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -7540,11 +7541,11 @@ fn update_deployment_v1_workflows_deployments_name_patch() -> Case {
                 .workflows()
                 .deployments()
                 .update(
-                    j::<String>("\"p-name\""),
+                    j::<String>(r#""p-name""#),
                     j::<
                         UpdateDeploymentRequest,
                     >(
-                        "{\"spec\":{\"github_url\":\"sample-text\",\"revision\":\"sample-text\",\"entrypoint\":\"sample-text\",\"working_dir\":\"sample-text\"},\"resources\":{\"replicas\":7,\"cpu_request\":\"sample-text\",\"cpu_limit\":\"sample-text\",\"memory_request\":\"sample-text\",\"memory_limit\":\"sample-text\"}}",
+                        r#"{"spec":{"github_url":"sample-text","revision":"sample-text","entrypoint":"sample-text","working_dir":"sample-text"},"resources":{"replicas":7,"cpu_request":"sample-text","cpu_limit":"sample-text","memory_request":"sample-text","memory_limit":"sample-text"}}"#,
                     ),
                 )
                 .send()
@@ -7568,14 +7569,14 @@ fn stop_deployment_v1_workflows_deployments_name_stop_post() -> Case {
             body: None,
             multipart_fields: None,
             status: 202u16,
-            response: Some("{\"service_id\":\"sample-text\",\"name\":\"sample-text\",\"spec\":{\"github_url\":\"sample-text\",\"type\":\"sample-text\",\"revision\":\"sample-text\",\"entrypoint\":\"sample-text\",\"working_dir\":\"sample-text\",\"restarted_at\":\"sample-text\",\"commit_sha\":\"sample-text\",\"commit\":{\"sha\":\"sample-text\",\"message\":\"sample-text\",\"author\":{\"name\":\"sample-text\",\"username\":\"sample-text\",\"html_url\":\"sample-text\"},\"html_url\":\"sample-text\"}},\"resources\":{\"replicas\":7,\"cpu_request\":\"sample-text\",\"cpu_limit\":\"sample-text\",\"memory_request\":\"sample-text\",\"memory_limit\":\"sample-text\"},\"status\":{\"phase\":\"sample-text\",\"available_replicas\":7,\"ready_replicas\":7,\"endpoint\":\"sample-text\",\"message\":\"sample-text\",\"last_seen\":\"2024-05-01T12:00:00Z\",\"deployed_revision\":\"sample-text\",\"generation\":7,\"build_state\":{\"phase\":\"sample-text\",\"commit_sha\":\"sample-text\",\"image\":\"sample-text\",\"message\":\"sample-text\",\"started_at\":\"2024-05-01T12:00:00Z\",\"finished_at\":\"2024-05-01T12:00:00Z\"}},\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"stopped\":true,\"rollout_status\":\"sample-text\",\"created_by\":\"sample-text\",\"updated_by\":\"sample-text\",\"deployed_by\":\"sample-text\",\"deployed_at\":\"2024-05-01T12:00:00Z\",\"is_hardened\":true}"),
+            response: Some(r#"{"service_id":"sample-text","name":"sample-text","spec":{"github_url":"sample-text","type":"sample-text","revision":"sample-text","entrypoint":"sample-text","working_dir":"sample-text","restarted_at":"sample-text","commit_sha":"sample-text","commit":{"sha":"sample-text","message":"sample-text","author":{"name":"sample-text","username":"sample-text","html_url":"sample-text"},"html_url":"sample-text"}},"resources":{"replicas":7,"cpu_request":"sample-text","cpu_limit":"sample-text","memory_request":"sample-text","memory_limit":"sample-text"},"status":{"phase":"sample-text","available_replicas":7,"ready_replicas":7,"endpoint":"sample-text","message":"sample-text","last_seen":"2024-05-01T12:00:00Z","deployed_revision":"sample-text","generation":7,"build_state":{"phase":"sample-text","commit_sha":"sample-text","image":"sample-text","message":"sample-text","started_at":"2024-05-01T12:00:00Z","finished_at":"2024-05-01T12:00:00Z"}},"created_at":"2024-05-01T12:00:00Z","updated_at":"2024-05-01T12:00:00Z","stopped":true,"rollout_status":"sample-text","created_by":"sample-text","updated_by":"sample-text","deployed_by":"sample-text","deployed_at":"2024-05-01T12:00:00Z","is_hardened":true}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .deployments()
-                .stop(j::<String>("\"p-name\""))
+                .stop(j::<String>(r#""p-name""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -7597,14 +7598,14 @@ fn start_deployment_v1_workflows_deployments_name_start_post() -> Case {
             body: None,
             multipart_fields: None,
             status: 202u16,
-            response: Some("{\"service_id\":\"sample-text\",\"name\":\"sample-text\",\"spec\":{\"github_url\":\"sample-text\",\"type\":\"sample-text\",\"revision\":\"sample-text\",\"entrypoint\":\"sample-text\",\"working_dir\":\"sample-text\",\"restarted_at\":\"sample-text\",\"commit_sha\":\"sample-text\",\"commit\":{\"sha\":\"sample-text\",\"message\":\"sample-text\",\"author\":{\"name\":\"sample-text\",\"username\":\"sample-text\",\"html_url\":\"sample-text\"},\"html_url\":\"sample-text\"}},\"resources\":{\"replicas\":7,\"cpu_request\":\"sample-text\",\"cpu_limit\":\"sample-text\",\"memory_request\":\"sample-text\",\"memory_limit\":\"sample-text\"},\"status\":{\"phase\":\"sample-text\",\"available_replicas\":7,\"ready_replicas\":7,\"endpoint\":\"sample-text\",\"message\":\"sample-text\",\"last_seen\":\"2024-05-01T12:00:00Z\",\"deployed_revision\":\"sample-text\",\"generation\":7,\"build_state\":{\"phase\":\"sample-text\",\"commit_sha\":\"sample-text\",\"image\":\"sample-text\",\"message\":\"sample-text\",\"started_at\":\"2024-05-01T12:00:00Z\",\"finished_at\":\"2024-05-01T12:00:00Z\"}},\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"stopped\":true,\"rollout_status\":\"sample-text\",\"created_by\":\"sample-text\",\"updated_by\":\"sample-text\",\"deployed_by\":\"sample-text\",\"deployed_at\":\"2024-05-01T12:00:00Z\",\"is_hardened\":true}"),
+            response: Some(r#"{"service_id":"sample-text","name":"sample-text","spec":{"github_url":"sample-text","type":"sample-text","revision":"sample-text","entrypoint":"sample-text","working_dir":"sample-text","restarted_at":"sample-text","commit_sha":"sample-text","commit":{"sha":"sample-text","message":"sample-text","author":{"name":"sample-text","username":"sample-text","html_url":"sample-text"},"html_url":"sample-text"}},"resources":{"replicas":7,"cpu_request":"sample-text","cpu_limit":"sample-text","memory_request":"sample-text","memory_limit":"sample-text"},"status":{"phase":"sample-text","available_replicas":7,"ready_replicas":7,"endpoint":"sample-text","message":"sample-text","last_seen":"2024-05-01T12:00:00Z","deployed_revision":"sample-text","generation":7,"build_state":{"phase":"sample-text","commit_sha":"sample-text","image":"sample-text","message":"sample-text","started_at":"2024-05-01T12:00:00Z","finished_at":"2024-05-01T12:00:00Z"}},"created_at":"2024-05-01T12:00:00Z","updated_at":"2024-05-01T12:00:00Z","stopped":true,"rollout_status":"sample-text","created_by":"sample-text","updated_by":"sample-text","deployed_by":"sample-text","deployed_at":"2024-05-01T12:00:00Z","is_hardened":true}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .deployments()
-                .start(j::<String>("\"p-name\""))
+                .start(j::<String>(r#""p-name""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -7626,14 +7627,14 @@ fn restart_deployment_v1_workflows_deployments_name_restart_post() -> Case {
             body: None,
             multipart_fields: None,
             status: 202u16,
-            response: Some("{\"service_id\":\"sample-text\",\"name\":\"sample-text\",\"spec\":{\"github_url\":\"sample-text\",\"type\":\"sample-text\",\"revision\":\"sample-text\",\"entrypoint\":\"sample-text\",\"working_dir\":\"sample-text\",\"restarted_at\":\"sample-text\",\"commit_sha\":\"sample-text\",\"commit\":{\"sha\":\"sample-text\",\"message\":\"sample-text\",\"author\":{\"name\":\"sample-text\",\"username\":\"sample-text\",\"html_url\":\"sample-text\"},\"html_url\":\"sample-text\"}},\"resources\":{\"replicas\":7,\"cpu_request\":\"sample-text\",\"cpu_limit\":\"sample-text\",\"memory_request\":\"sample-text\",\"memory_limit\":\"sample-text\"},\"status\":{\"phase\":\"sample-text\",\"available_replicas\":7,\"ready_replicas\":7,\"endpoint\":\"sample-text\",\"message\":\"sample-text\",\"last_seen\":\"2024-05-01T12:00:00Z\",\"deployed_revision\":\"sample-text\",\"generation\":7,\"build_state\":{\"phase\":\"sample-text\",\"commit_sha\":\"sample-text\",\"image\":\"sample-text\",\"message\":\"sample-text\",\"started_at\":\"2024-05-01T12:00:00Z\",\"finished_at\":\"2024-05-01T12:00:00Z\"}},\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"stopped\":true,\"rollout_status\":\"sample-text\",\"created_by\":\"sample-text\",\"updated_by\":\"sample-text\",\"deployed_by\":\"sample-text\",\"deployed_at\":\"2024-05-01T12:00:00Z\",\"is_hardened\":true}"),
+            response: Some(r#"{"service_id":"sample-text","name":"sample-text","spec":{"github_url":"sample-text","type":"sample-text","revision":"sample-text","entrypoint":"sample-text","working_dir":"sample-text","restarted_at":"sample-text","commit_sha":"sample-text","commit":{"sha":"sample-text","message":"sample-text","author":{"name":"sample-text","username":"sample-text","html_url":"sample-text"},"html_url":"sample-text"}},"resources":{"replicas":7,"cpu_request":"sample-text","cpu_limit":"sample-text","memory_request":"sample-text","memory_limit":"sample-text"},"status":{"phase":"sample-text","available_replicas":7,"ready_replicas":7,"endpoint":"sample-text","message":"sample-text","last_seen":"2024-05-01T12:00:00Z","deployed_revision":"sample-text","generation":7,"build_state":{"phase":"sample-text","commit_sha":"sample-text","image":"sample-text","message":"sample-text","started_at":"2024-05-01T12:00:00Z","finished_at":"2024-05-01T12:00:00Z"}},"created_at":"2024-05-01T12:00:00Z","updated_at":"2024-05-01T12:00:00Z","stopped":true,"rollout_status":"sample-text","created_by":"sample-text","updated_by":"sample-text","deployed_by":"sample-text","deployed_at":"2024-05-01T12:00:00Z","is_hardened":true}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .deployments()
-                .restart(j::<String>("\"p-name\""))
+                .restart(j::<String>(r#""p-name""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -7659,17 +7660,17 @@ fn list_deployment_workers_v1_workflows_deployments_name_workers_get() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"workers\":[{\"name\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"is_active\":true,\"location\":{\"location_type\":\"local\",\"k8s_cluster\":\"sample-text\",\"k8s_namespace\":\"sample-text\"}}],\"next_cursor\":\"sample-text\"}"),
+            response: Some(r#"{"workers":[{"name":"sample-text","created_at":"2024-05-01T12:00:00Z","updated_at":"2024-05-01T12:00:00Z","is_active":true,"location":{"location_type":"local","k8s_cluster":"sample-text","k8s_namespace":"sample-text"}}],"next_cursor":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .deployments()
-                .list_workers(j::<String>("\"p-name\""))
-                .worker_status(j::<DeploymentsListWorkersWorkerStatus>("\"active\""))
+                .list_workers(j::<String>(r#""p-name""#))
+                .worker_status(j::<DeploymentsListWorkersWorkerStatus>(r#""active""#))
                 .limit(j::<i64>("7"))
-                .cursor(j::<String>("\"sample-text\""))
+                .cursor(j::<String>(r#""sample-text""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -7699,20 +7700,20 @@ fn get_deployment_logs() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"results\":[{\"timestamp\":\"2024-05-01T12:00:00Z\",\"trace_id\":\"sample-text\",\"span_id\":\"sample-text\",\"severity_text\":\"sample-text\",\"body\":\"sample-text\",\"log_attributes\":{\"key\":\"sample-text\"}}],\"next_cursor\":\"sample-text\"}"),
+            response: Some(r#"{"results":[{"timestamp":"2024-05-01T12:00:00Z","trace_id":"sample-text","span_id":"sample-text","severity_text":"sample-text","body":"sample-text","log_attributes":{"key":"sample-text"}}],"next_cursor":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .deployments()
-                .get_deployment_logs(j::<String>("\"p-name\""))
-                .worker_name(j::<String>("\"sample-text\""))
-                .workflow_name(j::<String>("\"sample-text\""))
-                .after(j::<String>("\"2024-05-01T12:00:00Z\""))
-                .before(j::<String>("\"2024-05-01T12:00:00Z\""))
-                .order(j::<OrderByClauseDirection>("\"asc\""))
-                .cursor(j::<String>("\"sample-text\""))
+                .get_deployment_logs(j::<String>(r#""p-name""#))
+                .worker_name(j::<String>(r#""sample-text""#))
+                .workflow_name(j::<String>(r#""sample-text""#))
+                .after(j::<String>(r#""2024-05-01T12:00:00Z""#))
+                .before(j::<String>(r#""2024-05-01T12:00:00Z""#))
+                .order(j::<OrderByClauseDirection>(r#""asc""#))
+                .cursor(j::<String>(r#""sample-text""#))
                 .limit(j::<i64>("7"))
                 .send()
                 .await?;
@@ -7742,7 +7743,7 @@ fn stream_deployment_logs() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"timestamp\":\"2024-05-01T12:00:00Z\",\"trace_id\":\"sample-text\",\"span_id\":\"sample-text\",\"severity_text\":\"sample-text\",\"body\":\"sample-text\",\"log_attributes\":{\"key\":\"sample-text\"}}"),
+            response: Some(r#"{"timestamp":"2024-05-01T12:00:00Z","trace_id":"sample-text","span_id":"sample-text","severity_text":"sample-text","body":"sample-text","log_attributes":{"key":"sample-text"}}"#),
             kind: Kind::Sse,
         },
         call: None,
@@ -7750,12 +7751,12 @@ fn stream_deployment_logs() -> Case {
             let r = c
                 .workflows()
                 .deployments()
-                .stream_deployment_logs(j::<String>("\"p-name\""))
-                .worker_name(j::<String>("\"sample-text\""))
-                .workflow_name(j::<String>("\"sample-text\""))
-                .after(j::<String>("\"2024-05-01T12:00:00Z\""))
-                .last_event_id(j::<String>("\"sample-text\""))
-                .last_event_id_2(j::<String>("\"sample-text\""))
+                .stream_deployment_logs(j::<String>(r#""p-name""#))
+                .worker_name(j::<String>(r#""sample-text""#))
+                .workflow_name(j::<String>(r#""sample-text""#))
+                .after(j::<String>(r#""2024-05-01T12:00:00Z""#))
+                .last_event_id(j::<String>(r#""sample-text""#))
+                .last_event_id_2(j::<String>(r#""sample-text""#))
                 .send()
                 .await?;
             Ok(events(r))
@@ -7790,26 +7791,28 @@ fn get_workflows_v1_workflows_get() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"workflows\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"display_name\":\"sample-text\",\"description\":\"sample-text\",\"metadata\":{\"shared_namespace\":\"sample-text\"},\"archived\":true,\"tags\":[\"sample-text\"]}],\"next_cursor\":\"sample-text\"}"),
+            response: Some(r#"{"workflows":[{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","name":"sample-text","display_name":"sample-text","description":"sample-text","metadata":{"shared_namespace":"sample-text"},"archived":true,"tags":["sample-text"]}],"next_cursor":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .get_workflows()
-                .status(j::<WorkflowStatusFilter>("\"RUNNING\""))
+                .status(j::<WorkflowStatusFilter>(r#""RUNNING""#))
                 .include_shared(j::<bool>("true"))
                 .available_in_chat_assistant(j::<bool>("true"))
-                .deployment_name(j::<Vec<String>>("[\"sample-text\"]"))
-                .deployment_status(j::<DeploymentsListWorkersWorkerStatus>("\"active\""))
+                .deployment_name(j::<Vec<String>>(r#"["sample-text"]"#))
+                .deployment_status(
+                    j::<DeploymentsListWorkersWorkerStatus>(r#""active""#),
+                )
                 .archived(j::<bool>("true"))
-                .tags(j::<Vec<String>>("[\"sample-text\"]"))
-                .sort_by(j::<WorkflowsGetWorkflowsSortBy>("\"display_name\""))
-                .order(j::<OrderByClauseDirection>("\"asc\""))
-                .cursor(j::<String>("\"sample-text\""))
+                .tags(j::<Vec<String>>(r#"["sample-text"]"#))
+                .sort_by(j::<WorkflowsGetWorkflowsSortBy>(r#""display_name""#))
+                .order(j::<OrderByClauseDirection>(r#""asc""#))
+                .cursor(j::<String>(r#""sample-text""#))
                 .limit(j::<i64>("7"))
                 .active_only(j::<bool>("true"))
-                .search(j::<String>("\"sample-text\""))
+                .search(j::<String>(r#""sample-text""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -7842,23 +7845,23 @@ fn get_workflow_registrations_v1_workflows_registrations_get() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"workflow_registrations\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"deployment_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"task_queue\":\"sample-text\",\"definition\":{\"input_schema\":{\"key\":{\"any\":\"value\"}},\"output_schema\":{\"key\":{\"any\":\"value\"}},\"signals\":[{\"name\":\"sample-text\",\"input_schema\":{\"key\":{\"any\":\"value\"}}}],\"queries\":[{\"name\":\"sample-text\",\"input_schema\":{\"key\":{\"any\":\"value\"}}}],\"updates\":[{\"name\":\"sample-text\",\"input_schema\":{\"key\":{\"any\":\"value\"}}}],\"enforce_determinism\":true,\"on_behalf_of\":true,\"execution_timeout\":0.5,\"plugin_metadata\":{\"key\":{\"any\":\"value\"}}},\"workflow_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workflow\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"display_name\":\"sample-text\",\"type\":\"code\",\"description\":\"sample-text\",\"customer_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"shared_namespace\":\"sample-text\",\"available_in_chat_assistant\":true,\"is_technical\":true,\"archived\":true,\"tags\":[\"sample-text\"]},\"deployment_name\":\"sample-text\",\"compatible_with_chat_assistant\":true}],\"next_cursor\":\"sample-text\",\"workflow_versions\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"deployment_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"task_queue\":\"sample-text\",\"definition\":{\"input_schema\":{\"key\":{\"any\":\"value\"}},\"output_schema\":{\"key\":{\"any\":\"value\"}},\"signals\":[{\"name\":\"sample-text\",\"input_schema\":{\"key\":{\"any\":\"value\"}}}],\"queries\":[{\"name\":\"sample-text\",\"input_schema\":{\"key\":{\"any\":\"value\"}}}],\"updates\":[{\"name\":\"sample-text\",\"input_schema\":{\"key\":{\"any\":\"value\"}}}],\"enforce_determinism\":true,\"on_behalf_of\":true,\"execution_timeout\":0.5,\"plugin_metadata\":{\"key\":{\"any\":\"value\"}}},\"workflow_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workflow\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"display_name\":\"sample-text\",\"type\":\"code\",\"description\":\"sample-text\",\"customer_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"shared_namespace\":\"sample-text\",\"available_in_chat_assistant\":true,\"is_technical\":true,\"archived\":true,\"tags\":[\"sample-text\"]},\"deployment_name\":\"sample-text\",\"compatible_with_chat_assistant\":true}]}"),
+            response: Some(r#"{"workflow_registrations":[{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","deployment_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","task_queue":"sample-text","definition":{"input_schema":{"key":{"any":"value"}},"output_schema":{"key":{"any":"value"}},"signals":[{"name":"sample-text","input_schema":{"key":{"any":"value"}}}],"queries":[{"name":"sample-text","input_schema":{"key":{"any":"value"}}}],"updates":[{"name":"sample-text","input_schema":{"key":{"any":"value"}}}],"enforce_determinism":true,"on_behalf_of":true,"execution_timeout":0.5,"plugin_metadata":{"key":{"any":"value"}}},"workflow_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","workflow":{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","name":"sample-text","display_name":"sample-text","type":"code","description":"sample-text","customer_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","workspace_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","shared_namespace":"sample-text","available_in_chat_assistant":true,"is_technical":true,"archived":true,"tags":["sample-text"]},"deployment_name":"sample-text","compatible_with_chat_assistant":true}],"next_cursor":"sample-text","workflow_versions":[{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","deployment_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","task_queue":"sample-text","definition":{"input_schema":{"key":{"any":"value"}},"output_schema":{"key":{"any":"value"}},"signals":[{"name":"sample-text","input_schema":{"key":{"any":"value"}}}],"queries":[{"name":"sample-text","input_schema":{"key":{"any":"value"}}}],"updates":[{"name":"sample-text","input_schema":{"key":{"any":"value"}}}],"enforce_determinism":true,"on_behalf_of":true,"execution_timeout":0.5,"plugin_metadata":{"key":{"any":"value"}}},"workflow_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","workflow":{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","name":"sample-text","display_name":"sample-text","type":"code","description":"sample-text","customer_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","workspace_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","shared_namespace":"sample-text","available_in_chat_assistant":true,"is_technical":true,"archived":true,"tags":["sample-text"]},"deployment_name":"sample-text","compatible_with_chat_assistant":true}]}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .get_workflow_registrations()
-                .workflow_id(j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""))
-                .task_queue(j::<String>("\"sample-text\""))
+                .workflow_id(j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#))
+                .task_queue(j::<String>(r#""sample-text""#))
                 .active_only(j::<bool>("true"))
                 .include_shared(j::<bool>("true"))
-                .workflow_search(j::<String>("\"sample-text\""))
+                .workflow_search(j::<String>(r#""sample-text""#))
                 .archived(j::<bool>("true"))
                 .with_workflow(j::<bool>("true"))
                 .available_in_chat_assistant(j::<bool>("true"))
                 .limit(j::<i64>("7"))
-                .cursor(j::<String>("\"sample-text\""))
+                .cursor(j::<String>(r#""sample-text""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -7877,21 +7880,21 @@ fn execute_workflow_v1_workflows_workflow_identifier_execute_post() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"execution_id\":\"sample-text\",\"input\":{\"key\":{\"any\":\"value\"}},\"wait_for_result\":true,\"timeout_seconds\":0.5,\"custom_tracing_attributes\":{\"key\":\"sample-text\"},\"force_new_trace\":true,\"extensions\":{\"key\":{\"any\":\"value\"}},\"task_queue\":\"sample-text\",\"deployment_name\":\"sample-text\"}"),
+            body: Some(r#"{"execution_id":"sample-text","input":{"key":{"any":"value"}},"wait_for_result":true,"timeout_seconds":0.5,"custom_tracing_attributes":{"key":"sample-text"},"force_new_trace":true,"extensions":{"key":{"any":"value"}},"task_queue":"sample-text","deployment_name":"sample-text"}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"workflow_name\":\"sample-text\",\"workflow_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"deployment_name\":\"sample-text\",\"execution_id\":\"sample-text\",\"parent_execution_id\":\"sample-text\",\"root_execution_id\":\"sample-text\",\"run_id\":\"sample-text\",\"user_id\":\"sample-text\",\"status\":\"RUNNING\",\"start_time\":\"2024-05-01T12:00:00Z\",\"end_time\":\"2024-05-01T12:00:00Z\",\"total_duration_ms\":7,\"result\":{\"any\":\"value\"}}"),
+            response: Some(r#"{"workflow_name":"sample-text","workflow_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","deployment_name":"sample-text","execution_id":"sample-text","parent_execution_id":"sample-text","root_execution_id":"sample-text","run_id":"sample-text","user_id":"sample-text","status":"RUNNING","start_time":"2024-05-01T12:00:00Z","end_time":"2024-05-01T12:00:00Z","total_duration_ms":7,"result":{"any":"value"}}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .execute_workflow(
-                    j::<String>("\"p-workflow-identifier\""),
+                    j::<String>(r#""p-workflow-identifier""#),
                     j::<
                         WorkflowExecutionRequest,
                     >(
-                        "{\"execution_id\":\"sample-text\",\"input\":{\"key\":{\"any\":\"value\"}},\"wait_for_result\":true,\"timeout_seconds\":0.5,\"custom_tracing_attributes\":{\"key\":\"sample-text\"},\"force_new_trace\":true,\"extensions\":{\"key\":{\"any\":\"value\"}},\"task_queue\":\"sample-text\",\"deployment_name\":\"sample-text\"}",
+                        r#"{"execution_id":"sample-text","input":{"key":{"any":"value"}},"wait_for_result":true,"timeout_seconds":0.5,"custom_tracing_attributes":{"key":"sample-text"},"force_new_trace":true,"extensions":{"key":{"any":"value"}},"task_queue":"sample-text","deployment_name":"sample-text"}"#,
                     ),
                 )
                 .send()
@@ -7912,21 +7915,21 @@ fn execute_workflow_registration_v1_workflows_registrations_workflow_registratio
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"execution_id\":\"sample-text\",\"input\":{\"key\":{\"any\":\"value\"}},\"wait_for_result\":true,\"timeout_seconds\":0.5,\"custom_tracing_attributes\":{\"key\":\"sample-text\"},\"force_new_trace\":true,\"extensions\":{\"key\":{\"any\":\"value\"}},\"task_queue\":\"sample-text\",\"deployment_name\":\"sample-text\"}"),
+            body: Some(r#"{"execution_id":"sample-text","input":{"key":{"any":"value"}},"wait_for_result":true,"timeout_seconds":0.5,"custom_tracing_attributes":{"key":"sample-text"},"force_new_trace":true,"extensions":{"key":{"any":"value"}},"task_queue":"sample-text","deployment_name":"sample-text"}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"workflow_name\":\"sample-text\",\"workflow_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"deployment_name\":\"sample-text\",\"execution_id\":\"sample-text\",\"parent_execution_id\":\"sample-text\",\"root_execution_id\":\"sample-text\",\"run_id\":\"sample-text\",\"user_id\":\"sample-text\",\"status\":\"RUNNING\",\"start_time\":\"2024-05-01T12:00:00Z\",\"end_time\":\"2024-05-01T12:00:00Z\",\"total_duration_ms\":7,\"result\":{\"any\":\"value\"}}"),
+            response: Some(r#"{"workflow_name":"sample-text","workflow_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","deployment_name":"sample-text","execution_id":"sample-text","parent_execution_id":"sample-text","root_execution_id":"sample-text","run_id":"sample-text","user_id":"sample-text","status":"RUNNING","start_time":"2024-05-01T12:00:00Z","end_time":"2024-05-01T12:00:00Z","total_duration_ms":7,"result":{"any":"value"}}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .execute_workflow_registration(
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
                     j::<
                         WorkflowExecutionRequest,
                     >(
-                        "{\"execution_id\":\"sample-text\",\"input\":{\"key\":{\"any\":\"value\"}},\"wait_for_result\":true,\"timeout_seconds\":0.5,\"custom_tracing_attributes\":{\"key\":\"sample-text\"},\"force_new_trace\":true,\"extensions\":{\"key\":{\"any\":\"value\"}},\"task_queue\":\"sample-text\",\"deployment_name\":\"sample-text\"}",
+                        r#"{"execution_id":"sample-text","input":{"key":{"any":"value"}},"wait_for_result":true,"timeout_seconds":0.5,"custom_tracing_attributes":{"key":"sample-text"},"force_new_trace":true,"extensions":{"key":{"any":"value"}},"task_queue":"sample-text","deployment_name":"sample-text"}"#,
                     ),
                 )
                 .send()
@@ -7950,13 +7953,13 @@ fn get_workflow_v1_workflows_workflow_identifier_get() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"workflow\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"display_name\":\"sample-text\",\"type\":\"code\",\"description\":\"sample-text\",\"customer_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"shared_namespace\":\"sample-text\",\"available_in_chat_assistant\":true,\"is_technical\":true,\"archived\":true,\"tags\":[\"sample-text\"],\"active\":true}}"),
+            response: Some(r#"{"workflow":{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","name":"sample-text","display_name":"sample-text","type":"code","description":"sample-text","customer_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","workspace_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","shared_namespace":"sample-text","available_in_chat_assistant":true,"is_technical":true,"archived":true,"tags":["sample-text"],"active":true}}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
-                .get_workflow(j::<String>("\"p-workflow-identifier\""))
+                .get_workflow(j::<String>(r#""p-workflow-identifier""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -7975,21 +7978,21 @@ fn update_workflow_v1_workflows_workflow_identifier_put() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"display_name\":\"sample-text\",\"description\":\"sample-text\",\"available_in_chat_assistant\":true,\"tags\":[\"sample-text\"]}"),
+            body: Some(r#"{"display_name":"sample-text","description":"sample-text","available_in_chat_assistant":true,"tags":["sample-text"]}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"workflow\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"display_name\":\"sample-text\",\"type\":\"code\",\"description\":\"sample-text\",\"customer_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"shared_namespace\":\"sample-text\",\"available_in_chat_assistant\":true,\"is_technical\":true,\"archived\":true,\"tags\":[\"sample-text\"]}}"),
+            response: Some(r#"{"workflow":{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","name":"sample-text","display_name":"sample-text","type":"code","description":"sample-text","customer_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","workspace_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","shared_namespace":"sample-text","available_in_chat_assistant":true,"is_technical":true,"archived":true,"tags":["sample-text"]}}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .update_workflow(
-                    j::<String>("\"p-workflow-identifier\""),
+                    j::<String>(r#""p-workflow-identifier""#),
                     j::<
                         WorkflowUpdateRequest,
                     >(
-                        "{\"display_name\":\"sample-text\",\"description\":\"sample-text\",\"available_in_chat_assistant\":true,\"tags\":[\"sample-text\"]}",
+                        r#"{"display_name":"sample-text","description":"sample-text","available_in_chat_assistant":true,"tags":["sample-text"]}"#,
                     ),
                 )
                 .send()
@@ -8016,14 +8019,14 @@ fn get_workflow_registration_v1_workflows_registrations_workflow_registration_id
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"workflow_registration\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"deployment_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"task_queue\":\"sample-text\",\"definition\":{\"input_schema\":{\"key\":{\"any\":\"value\"}},\"output_schema\":{\"key\":{\"any\":\"value\"}},\"signals\":[{\"name\":\"sample-text\",\"input_schema\":{\"key\":{\"any\":\"value\"}}}],\"queries\":[{\"name\":\"sample-text\",\"input_schema\":{\"key\":{\"any\":\"value\"}}}],\"updates\":[{\"name\":\"sample-text\",\"input_schema\":{\"key\":{\"any\":\"value\"}}}],\"enforce_determinism\":true,\"on_behalf_of\":true,\"execution_timeout\":0.5,\"plugin_metadata\":{\"key\":{\"any\":\"value\"}}},\"workflow_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workflow\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"display_name\":\"sample-text\",\"type\":\"code\",\"description\":\"sample-text\",\"customer_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"shared_namespace\":\"sample-text\",\"available_in_chat_assistant\":true,\"is_technical\":true,\"archived\":true,\"tags\":[\"sample-text\"]},\"deployment_name\":\"sample-text\",\"compatible_with_chat_assistant\":true,\"active\":true},\"workflow_version\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"deployment_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"task_queue\":\"sample-text\",\"definition\":{\"input_schema\":{\"key\":{\"any\":\"value\"}},\"output_schema\":{\"key\":{\"any\":\"value\"}},\"signals\":[{\"name\":\"sample-text\",\"input_schema\":{\"key\":{\"any\":\"value\"}}}],\"queries\":[{\"name\":\"sample-text\",\"input_schema\":{\"key\":{\"any\":\"value\"}}}],\"updates\":[{\"name\":\"sample-text\",\"input_schema\":{\"key\":{\"any\":\"value\"}}}],\"enforce_determinism\":true,\"on_behalf_of\":true,\"execution_timeout\":0.5,\"plugin_metadata\":{\"key\":{\"any\":\"value\"}}},\"workflow_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workflow\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"display_name\":\"sample-text\",\"type\":\"code\",\"description\":\"sample-text\",\"customer_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"shared_namespace\":\"sample-text\",\"available_in_chat_assistant\":true,\"is_technical\":true,\"archived\":true,\"tags\":[\"sample-text\"]},\"deployment_name\":\"sample-text\",\"compatible_with_chat_assistant\":true,\"active\":true}}"),
+            response: Some(r#"{"workflow_registration":{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","deployment_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","task_queue":"sample-text","definition":{"input_schema":{"key":{"any":"value"}},"output_schema":{"key":{"any":"value"}},"signals":[{"name":"sample-text","input_schema":{"key":{"any":"value"}}}],"queries":[{"name":"sample-text","input_schema":{"key":{"any":"value"}}}],"updates":[{"name":"sample-text","input_schema":{"key":{"any":"value"}}}],"enforce_determinism":true,"on_behalf_of":true,"execution_timeout":0.5,"plugin_metadata":{"key":{"any":"value"}}},"workflow_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","workflow":{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","name":"sample-text","display_name":"sample-text","type":"code","description":"sample-text","customer_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","workspace_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","shared_namespace":"sample-text","available_in_chat_assistant":true,"is_technical":true,"archived":true,"tags":["sample-text"]},"deployment_name":"sample-text","compatible_with_chat_assistant":true,"active":true},"workflow_version":{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","deployment_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","task_queue":"sample-text","definition":{"input_schema":{"key":{"any":"value"}},"output_schema":{"key":{"any":"value"}},"signals":[{"name":"sample-text","input_schema":{"key":{"any":"value"}}}],"queries":[{"name":"sample-text","input_schema":{"key":{"any":"value"}}}],"updates":[{"name":"sample-text","input_schema":{"key":{"any":"value"}}}],"enforce_determinism":true,"on_behalf_of":true,"execution_timeout":0.5,"plugin_metadata":{"key":{"any":"value"}}},"workflow_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","workflow":{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","name":"sample-text","display_name":"sample-text","type":"code","description":"sample-text","customer_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","workspace_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","shared_namespace":"sample-text","available_in_chat_assistant":true,"is_technical":true,"archived":true,"tags":["sample-text"]},"deployment_name":"sample-text","compatible_with_chat_assistant":true,"active":true}}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .get_workflow_registration(
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
                 )
                 .with_workflow(j::<bool>("true"))
                 .include_shared(j::<bool>("true"))
@@ -8045,10 +8048,10 @@ fn bulk_archive_workflows_v1_workflows_archive_put() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"workflow_ids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}"),
+            body: Some(r#"{"workflow_ids":["3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"]}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"archived\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"display_name\":\"sample-text\",\"type\":\"code\",\"description\":\"sample-text\",\"customer_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"shared_namespace\":\"sample-text\",\"available_in_chat_assistant\":true,\"is_technical\":true,\"archived\":true,\"tags\":[\"sample-text\"]}],\"errored\":[{\"workflow_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workflow\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"display_name\":\"sample-text\",\"type\":\"code\",\"description\":\"sample-text\",\"customer_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"shared_namespace\":\"sample-text\",\"available_in_chat_assistant\":true,\"is_technical\":true,\"archived\":true,\"tags\":[\"sample-text\"]},\"message\":\"sample-text\"}]}"),
+            response: Some(r#"{"archived":[{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","name":"sample-text","display_name":"sample-text","type":"code","description":"sample-text","customer_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","workspace_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","shared_namespace":"sample-text","available_in_chat_assistant":true,"is_technical":true,"archived":true,"tags":["sample-text"]}],"errored":[{"workflow_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","workflow":{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","name":"sample-text","display_name":"sample-text","type":"code","description":"sample-text","customer_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","workspace_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","shared_namespace":"sample-text","available_in_chat_assistant":true,"is_technical":true,"archived":true,"tags":["sample-text"]},"message":"sample-text"}]}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -8057,7 +8060,7 @@ fn bulk_archive_workflows_v1_workflows_archive_put() -> Case {
                 .bulk_archive_workflows(
                     j::<
                         WorkflowBulkArchiveRequest,
-                    >("{\"workflow_ids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}"),
+                    >(r#"{"workflow_ids":["3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"]}"#),
                 )
                 .send()
                 .await?;
@@ -8077,10 +8080,10 @@ fn bulk_unarchive_workflows_v1_workflows_unarchive_put() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"workflow_ids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}"),
+            body: Some(r#"{"workflow_ids":["3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"]}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"unarchived\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"display_name\":\"sample-text\",\"type\":\"code\",\"description\":\"sample-text\",\"customer_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"shared_namespace\":\"sample-text\",\"available_in_chat_assistant\":true,\"is_technical\":true,\"archived\":true,\"tags\":[\"sample-text\"]}],\"errored\":[{\"workflow_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workflow\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"display_name\":\"sample-text\",\"type\":\"code\",\"description\":\"sample-text\",\"customer_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"shared_namespace\":\"sample-text\",\"available_in_chat_assistant\":true,\"is_technical\":true,\"archived\":true,\"tags\":[\"sample-text\"]},\"message\":\"sample-text\"}]}"),
+            response: Some(r#"{"unarchived":[{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","name":"sample-text","display_name":"sample-text","type":"code","description":"sample-text","customer_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","workspace_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","shared_namespace":"sample-text","available_in_chat_assistant":true,"is_technical":true,"archived":true,"tags":["sample-text"]}],"errored":[{"workflow_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","workflow":{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","name":"sample-text","display_name":"sample-text","type":"code","description":"sample-text","customer_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","workspace_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","shared_namespace":"sample-text","available_in_chat_assistant":true,"is_technical":true,"archived":true,"tags":["sample-text"]},"message":"sample-text"}]}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -8089,7 +8092,7 @@ fn bulk_unarchive_workflows_v1_workflows_unarchive_put() -> Case {
                 .bulk_unarchive_workflows(
                     j::<
                         WorkflowBulkUnarchiveRequest,
-                    >("{\"workflow_ids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}"),
+                    >(r#"{"workflow_ids":["3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"]}"#),
                 )
                 .send()
                 .await?;
@@ -8112,13 +8115,13 @@ fn archive_workflow_v1_workflows_workflow_identifier_archive_put() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"workflow\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"display_name\":\"sample-text\",\"type\":\"code\",\"description\":\"sample-text\",\"customer_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"shared_namespace\":\"sample-text\",\"available_in_chat_assistant\":true,\"is_technical\":true,\"archived\":true,\"tags\":[\"sample-text\"]}}"),
+            response: Some(r#"{"workflow":{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","name":"sample-text","display_name":"sample-text","type":"code","description":"sample-text","customer_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","workspace_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","shared_namespace":"sample-text","available_in_chat_assistant":true,"is_technical":true,"archived":true,"tags":["sample-text"]}}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
-                .archive_workflow(j::<String>("\"p-workflow-identifier\""))
+                .archive_workflow(j::<String>(r#""p-workflow-identifier""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -8140,13 +8143,13 @@ fn unarchive_workflow_v1_workflows_workflow_identifier_unarchive_put() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"workflow\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"display_name\":\"sample-text\",\"type\":\"code\",\"description\":\"sample-text\",\"customer_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"shared_namespace\":\"sample-text\",\"available_in_chat_assistant\":true,\"is_technical\":true,\"archived\":true,\"tags\":[\"sample-text\"]}}"),
+            response: Some(r#"{"workflow":{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","name":"sample-text","display_name":"sample-text","type":"code","description":"sample-text","customer_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","workspace_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","shared_namespace":"sample-text","available_in_chat_assistant":true,"is_technical":true,"archived":true,"tags":["sample-text"]}}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
-                .unarchive_workflow(j::<String>("\"p-workflow-identifier\""))
+                .unarchive_workflow(j::<String>(r#""p-workflow-identifier""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -8168,7 +8171,7 @@ fn get_configs_v1_rag_ingestion_pipeline_configurations_get() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"author_id\":\"sample-text\",\"name\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"modified_at\":\"2024-05-01T12:00:00Z\",\"last_run_time\":\"2024-05-01T12:00:00Z\",\"last_run_chunks_count\":7,\"total_chunks_count\":7,\"pipeline_composition\":{\"key\":\"sample-text\"}}]"),
+            response: Some(r#"[{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","author_id":"sample-text","name":"sample-text","created_at":"2024-05-01T12:00:00Z","modified_at":"2024-05-01T12:00:00Z","last_run_time":"2024-05-01T12:00:00Z","last_run_chunks_count":7,"total_chunks_count":7,"pipeline_composition":{"key":"sample-text"}}]"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -8195,10 +8198,10 @@ fn register_config_v1_rag_ingestion_pipeline_configurations_put() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"name\":\"sample-text\",\"pipeline_composition\":{\"key\":\"sample-text\"}}"),
+            body: Some(r#"{"name":"sample-text","pipeline_composition":{"key":"sample-text"}}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"author_id\":\"sample-text\",\"name\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"modified_at\":\"2024-05-01T12:00:00Z\",\"last_run_time\":\"2024-05-01T12:00:00Z\",\"last_run_chunks_count\":7,\"total_chunks_count\":7,\"pipeline_composition\":{\"key\":\"sample-text\"}}"),
+            response: Some(r#"{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","author_id":"sample-text","name":"sample-text","created_at":"2024-05-01T12:00:00Z","modified_at":"2024-05-01T12:00:00Z","last_run_time":"2024-05-01T12:00:00Z","last_run_chunks_count":7,"total_chunks_count":7,"pipeline_composition":{"key":"sample-text"}}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -8210,7 +8213,7 @@ fn register_config_v1_rag_ingestion_pipeline_configurations_put() -> Case {
                     j::<
                         CreateIngestionPipelineConfigurationRequest,
                     >(
-                        "{\"name\":\"sample-text\",\"pipeline_composition\":{\"key\":\"sample-text\"}}",
+                        r#"{"name":"sample-text","pipeline_composition":{"key":"sample-text"}}"#,
                     ),
                 )
                 .send()
@@ -8231,10 +8234,10 @@ fn update_run_info_v1_rag_ingestion_pipeline_configurations_id_run_info_put() ->
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"execution_time\":\"2024-05-01T12:00:00Z\",\"chunks_count\":7}"),
+            body: Some(r#"{"execution_time":"2024-05-01T12:00:00Z","chunks_count":7}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"author_id\":\"sample-text\",\"name\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"modified_at\":\"2024-05-01T12:00:00Z\",\"last_run_time\":\"2024-05-01T12:00:00Z\",\"last_run_chunks_count\":7,\"total_chunks_count\":7,\"pipeline_composition\":{\"key\":\"sample-text\"}}"),
+            response: Some(r#"{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","author_id":"sample-text","name":"sample-text","created_at":"2024-05-01T12:00:00Z","modified_at":"2024-05-01T12:00:00Z","last_run_time":"2024-05-01T12:00:00Z","last_run_chunks_count":7,"total_chunks_count":7,"pipeline_composition":{"key":"sample-text"}}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -8243,10 +8246,10 @@ fn update_run_info_v1_rag_ingestion_pipeline_configurations_id_run_info_put() ->
                 .rag()
                 .ingestion_pipeline_configurations()
                 .update_run_info(
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
                     j::<
                         UpdateRunInfo,
-                    >("{\"execution_time\":\"2024-05-01T12:00:00Z\",\"chunks_count\":7}"),
+                    >(r#"{"execution_time":"2024-05-01T12:00:00Z","chunks_count":7}"#),
                 )
                 .send()
                 .await?;
@@ -8269,7 +8272,7 @@ fn get_deployment_summaries_v1_rag_deployments_get() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"deployments\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"creator_id\":\"sample-text\",\"document_count\":7,\"status\":\"online\",\"created_at\":\"2024-05-01T12:00:00Z\",\"modified_at\":\"2024-05-01T12:00:00Z\",\"deployment\":{\"type\":\"vespa\",\"indexes\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"document_count\":7}]}}]}"),
+            response: Some(r#"{"deployments":[{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","name":"sample-text","creator_id":"sample-text","document_count":7,"status":"online","created_at":"2024-05-01T12:00:00Z","modified_at":"2024-05-01T12:00:00Z","deployment":{"type":"vespa","indexes":[{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","name":"sample-text","document_count":7}]}}]}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -8290,10 +8293,10 @@ fn register_deployment_v1_rag_deployments_put() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"name\":\"sample-text\",\"status\":\"online\",\"deployment\":{\"type\":\"vespa\",\"vespa_version\":\"sample-text\",\"indexes\":[{\"name\":\"sample-text\",\"fields\":[{\"name\":\"sample-text\",\"type\":\"int\",\"storage\":\"in_memory\",\"ranking\":\"count\",\"index_type\":\"ann\",\"multidimensional\":true}],\"sd\":\"sample-text\"}],\"query_url\":\"sample-text\"}}"),
+            body: Some(r#"{"name":"sample-text","status":"online","deployment":{"type":"vespa","vespa_version":"sample-text","indexes":[{"name":"sample-text","fields":[{"name":"sample-text","type":"int","storage":"in_memory","ranking":"count","index_type":"ann","multidimensional":true}],"sd":"sample-text"}],"query_url":"sample-text"}}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}"),
+            response: Some(r#"{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -8305,7 +8308,7 @@ fn register_deployment_v1_rag_deployments_put() -> Case {
                     j::<
                         RegisterDeploymentRequestDeployment,
                     >(
-                        "{\"name\":\"sample-text\",\"status\":\"online\",\"deployment\":{\"type\":\"vespa\",\"vespa_version\":\"sample-text\",\"indexes\":[{\"name\":\"sample-text\",\"fields\":[{\"name\":\"sample-text\",\"type\":\"int\",\"storage\":\"in_memory\",\"ranking\":\"count\",\"index_type\":\"ann\",\"multidimensional\":true}],\"sd\":\"sample-text\"}],\"query_url\":\"sample-text\"}}",
+                        r#"{"name":"sample-text","status":"online","deployment":{"type":"vespa","vespa_version":"sample-text","indexes":[{"name":"sample-text","fields":[{"name":"sample-text","type":"int","storage":"in_memory","ranking":"count","index_type":"ann","multidimensional":true}],"sd":"sample-text"}],"query_url":"sample-text"}}"#,
                     ),
                 )
                 .send()
@@ -8329,7 +8332,7 @@ fn unregister_deployment_v1_rag_deployments_deployment_id_delete() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"any\":\"value\"}"),
+            response: Some(r#"{"any":"value"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -8338,7 +8341,7 @@ fn unregister_deployment_v1_rag_deployments_deployment_id_delete() -> Case {
                 .rag()
                 .search_indexes()
                 .unregister_deployment(
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
                 )
                 .send()
                 .await?;
@@ -8358,10 +8361,10 @@ fn update_index_metrics_v1_rag_deployments_deployment_id_metrics_put() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"status\":\"online\",\"document_count\":7,\"index_metrics\":[{\"name\":\"sample-text\",\"document_count\":7}]}"),
+            body: Some(r#"{"status":"online","document_count":7,"index_metrics":[{"name":"sample-text","document_count":7}]}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"any\":\"value\"}"),
+            response: Some(r#"{"any":"value"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -8370,11 +8373,11 @@ fn update_index_metrics_v1_rag_deployments_deployment_id_metrics_put() -> Case {
                 .rag()
                 .search_indexes()
                 .update_deployment_metrics(
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
                     j::<
                         SearchIndexesUpdateDeploymentMetricsBody,
                     >(
-                        "{\"status\":\"online\",\"document_count\":7,\"index_metrics\":[{\"name\":\"sample-text\",\"document_count\":7}]}",
+                        r#"{"status":"online","document_count":7,"index_metrics":[{"name":"sample-text","document_count":7}]}"#,
                     ),
                 )
                 .send()
@@ -8398,7 +8401,7 @@ fn users_api_get_identity() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"id\":\"sample-text\",\"email\":\"sample-text\",\"first_name\":\"sample-text\",\"last_name\":\"sample-text\",\"workspace\":{\"id\":\"sample-text\",\"name\":\"sample-text\"},\"organization\":{\"id\":\"sample-text\",\"name\":\"sample-text\"},\"api_key\":{\"id\":\"sample-text\",\"name\":\"sample-text\"}}"),
+            response: Some(r#"{"id":"sample-text","email":"sample-text","first_name":"sample-text","last_name":"sample-text","workspace":{"id":"sample-text","name":"sample-text"},"organization":{"id":"sample-text","name":"sample-text"},"api_key":{"id":"sample-text","name":"sample-text"}}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -8425,7 +8428,7 @@ fn users_api_list_organizations() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"organizations\":[{\"id\":\"sample-text\",\"name\":\"sample-text\"}]}"),
+            response: Some(r#"{"organizations":[{"id":"sample-text","name":"sample-text"}]}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -8460,7 +8463,7 @@ fn users_api_list_workspaces() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"workspaces\":[{\"id\":\"sample-text\",\"name\":\"sample-text\",\"organization_id\":\"sample-text\"}]}"),
+            response: Some(r#"{"workspaces":[{"id":"sample-text","name":"sample-text","organization_id":"sample-text"}]}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -8468,7 +8471,9 @@ fn users_api_list_workspaces() -> Case {
                 .beta()
                 .users()
                 .list_workspaces()
-                .organization_id(j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""))
+                .organization_id(
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
+                )
                 .offset(j::<i64>("7"))
                 .limit(j::<i64>("7"))
                 .send()
@@ -8496,7 +8501,7 @@ fn users_api_admin_users_get_users() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"members\":[{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"oid_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"email\":\"sample-text\",\"is_sso_outsider\":true,\"workspaces\":[{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"is_default\":true,\"raw_roles\":[\"A\"],\"raw_role\":\"A\"}],\"subscriptions\":[{\"type\":\"API\"}],\"raw_roles\":[\"A\"],\"raw_role\":\"A\",\"subscription_types\":[\"CHAT\"],\"created_at\":\"2024-05-01T12:00:00Z\"}],\"invites\":[{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"raw_roles\":[\"A\"],\"raw_role\":\"A\",\"email\":\"sample-text\",\"expired\":true,\"created_at\":\"2024-05-01T12:00:00Z\",\"workspace_uuids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}],\"total\":7,\"page\":7,\"page_size\":7}"),
+            response: Some(r#"{"members":[{"uuid":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","oid_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","name":"sample-text","email":"sample-text","is_sso_outsider":true,"workspaces":[{"uuid":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","name":"sample-text","is_default":true,"raw_roles":["A"],"raw_role":"A"}],"subscriptions":[{"type":"API"}],"raw_roles":["A"],"raw_role":"A","subscription_types":["CHAT"],"created_at":"2024-05-01T12:00:00Z"}],"invites":[{"uuid":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","raw_roles":["A"],"raw_role":"A","email":"sample-text","expired":true,"created_at":"2024-05-01T12:00:00Z","workspace_uuids":["3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"]}],"total":7,"page":7,"page_size":7}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -8507,7 +8512,7 @@ fn users_api_admin_users_get_users() -> Case {
                 .list()
                 .page(j::<i64>("7"))
                 .page_size(j::<i64>("7"))
-                .email(j::<String>("\"sample-text\""))
+                .email(j::<String>(r#""sample-text""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -8526,10 +8531,10 @@ fn users_api_admin_users_create_users() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-AdminApiKey")),
-            body: Some("[{\"role_names\":[\"member\"],\"roles\":[\"A\"],\"role_name\":\"member\",\"role\":\"A\",\"email\":\"sample-text\",\"first_name\":\"sample-text\",\"last_name\":\"sample-text\",\"subscription_types\":[\"API\"]}]"),
+            body: Some(r#"[{"role_names":["member"],"roles":["A"],"role_name":"member","role":"A","email":"sample-text","first_name":"sample-text","last_name":"sample-text","subscription_types":["API"]}]"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"invalid_emails\":[\"sample-text\"],\"email_to_user_id\":{\"key\":\"sample-text\"}}"),
+            response: Some(r#"{"invalid_emails":["sample-text"],"email_to_user_id":{"key":"sample-text"}}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -8541,7 +8546,7 @@ fn users_api_admin_users_create_users() -> Case {
                     j::<
                         Vec<OrganizationMemberCreate>,
                     >(
-                        "[{\"role_names\":[\"member\"],\"roles\":[\"A\"],\"role_name\":\"member\",\"role\":\"A\",\"email\":\"sample-text\",\"first_name\":\"sample-text\",\"last_name\":\"sample-text\",\"subscription_types\":[\"API\"]}]",
+                        r#"[{"role_names":["member"],"roles":["A"],"role_name":"member","role":"A","email":"sample-text","first_name":"sample-text","last_name":"sample-text","subscription_types":["API"]}]"#,
                     ),
                 )
                 .send()
@@ -8565,7 +8570,7 @@ fn users_api_admin_users_get_invite() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("[{\"invite_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"email\":\"sample-text\",\"roles\":[\"A\"],\"role\":\"A\"}]"),
+            response: Some(r#"[{"invite_uuid":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","email":"sample-text","roles":["A"],"role":"A"}]"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -8586,10 +8591,10 @@ fn users_api_admin_users_invite_users() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-AdminApiKey")),
-            body: Some("{\"role_names\":[\"member\"],\"roles\":[\"A\"],\"role_name\":\"member\",\"role\":\"A\",\"email\":\"sample-text\",\"subscription_type\":\"API\",\"subscription_types\":[\"API\"],\"subscription_seat_automatic_granting\":true,\"email_language\":\"en\",\"workspace_uuids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}"),
+            body: Some(r#"{"role_names":["member"],"roles":["A"],"role_name":"member","role":"A","email":"sample-text","subscription_type":"API","subscription_types":["API"],"subscription_seat_automatic_granting":true,"email_language":"en","workspace_uuids":["3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"]}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"invalid_emails\":[\"sample-text\"],\"already_members\":[\"sample-text\"],\"invited_members_count\":7}"),
+            response: Some(r#"{"invalid_emails":["sample-text"],"already_members":["sample-text"],"invited_members_count":7}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -8601,7 +8606,7 @@ fn users_api_admin_users_invite_users() -> Case {
                     j::<
                         OrganizationInviteIN,
                     >(
-                        "{\"role_names\":[\"member\"],\"roles\":[\"A\"],\"role_name\":\"member\",\"role\":\"A\",\"email\":\"sample-text\",\"subscription_type\":\"API\",\"subscription_types\":[\"API\"],\"subscription_seat_automatic_granting\":true,\"email_language\":\"en\",\"workspace_uuids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}",
+                        r#"{"role_names":["member"],"roles":["A"],"role_name":"member","role":"A","email":"sample-text","subscription_type":"API","subscription_types":["API"],"subscription_seat_automatic_granting":true,"email_language":"en","workspace_uuids":["3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"]}"#,
                     ),
                 )
                 .send()
@@ -8625,7 +8630,7 @@ fn users_api_admin_users_delete_invite() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"message\":\"sample-text\"}"),
+            response: Some(r#"{"message":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -8633,7 +8638,7 @@ fn users_api_admin_users_delete_invite() -> Case {
                 .beta()
                 .admin()
                 .users()
-                .delete_invite(j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""))
+                .delete_invite(j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -8655,7 +8660,7 @@ fn users_api_admin_users_get_user() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"oid_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"email\":\"sample-text\",\"is_sso_outsider\":true,\"workspaces\":[{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"is_default\":true,\"raw_roles\":[\"A\"],\"raw_role\":\"A\"}],\"subscriptions\":[{\"type\":\"API\",\"plan\":\"FREE\",\"status\":\"NS\",\"user\":\"sample-text\",\"self_service\":true,\"member_has_access\":true}],\"raw_roles\":[\"A\"],\"raw_role\":\"A\",\"subscription_types\":[\"CHAT\"],\"created_at\":\"2024-05-01T12:00:00Z\",\"first_name\":\"sample-text\",\"last_name\":\"sample-text\"}"),
+            response: Some(r#"{"uuid":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","oid_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","name":"sample-text","email":"sample-text","is_sso_outsider":true,"workspaces":[{"uuid":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","name":"sample-text","is_default":true,"raw_roles":["A"],"raw_role":"A"}],"subscriptions":[{"type":"API","plan":"FREE","status":"NS","user":"sample-text","self_service":true,"member_has_access":true}],"raw_roles":["A"],"raw_role":"A","subscription_types":["CHAT"],"created_at":"2024-05-01T12:00:00Z","first_name":"sample-text","last_name":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -8663,7 +8668,7 @@ fn users_api_admin_users_get_user() -> Case {
                 .beta()
                 .admin()
                 .users()
-                .get(j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""))
+                .get(j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -8685,7 +8690,7 @@ fn users_api_admin_users_delete_user() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"message\":\"sample-text\"}"),
+            response: Some(r#"{"message":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -8693,7 +8698,7 @@ fn users_api_admin_users_delete_user() -> Case {
                 .beta()
                 .admin()
                 .users()
-                .delete(j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""))
+                .delete(j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -8712,10 +8717,10 @@ fn users_api_admin_users_update_user() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-AdminApiKey")),
-            body: Some("{\"role_names\":[\"member\"],\"roles\":[\"A\"],\"role_name\":\"member\",\"role\":\"A\",\"subscription_types\":[\"CHAT\"]}"),
+            body: Some(r#"{"role_names":["member"],"roles":["A"],"role_name":"member","role":"A","subscription_types":["CHAT"]}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"oid_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"email\":\"sample-text\",\"is_sso_outsider\":true,\"workspaces\":[{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"is_default\":true,\"raw_roles\":[\"A\"],\"raw_role\":\"A\"}],\"subscriptions\":[{\"type\":\"API\",\"plan\":\"FREE\",\"status\":\"NS\",\"user\":\"sample-text\",\"self_service\":true,\"member_has_access\":true}],\"raw_roles\":[\"A\"],\"raw_role\":\"A\",\"subscription_types\":[\"CHAT\"],\"created_at\":\"2024-05-01T12:00:00Z\"}"),
+            response: Some(r#"{"uuid":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","oid_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","name":"sample-text","email":"sample-text","is_sso_outsider":true,"workspaces":[{"uuid":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","name":"sample-text","is_default":true,"raw_roles":["A"],"raw_role":"A"}],"subscriptions":[{"type":"API","plan":"FREE","status":"NS","user":"sample-text","self_service":true,"member_has_access":true}],"raw_roles":["A"],"raw_role":"A","subscription_types":["CHAT"],"created_at":"2024-05-01T12:00:00Z"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -8724,11 +8729,11 @@ fn users_api_admin_users_update_user() -> Case {
                 .admin()
                 .users()
                 .update(
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
                     j::<
                         AdminOrganizationMemberUpdate,
                     >(
-                        "{\"role_names\":[\"member\"],\"roles\":[\"A\"],\"role_name\":\"member\",\"role\":\"A\",\"subscription_types\":[\"CHAT\"]}",
+                        r#"{"role_names":["member"],"roles":["A"],"role_name":"member","role":"A","subscription_types":["CHAT"]}"#,
                     ),
                 )
                 .send()
@@ -8752,7 +8757,7 @@ fn users_api_admin_roles_get_roles() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"workspace_roles\":[{\"name\":\"sample-text\",\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"description\":\"sample-text\",\"is_custom_role\":true}],\"organization_roles\":[{\"name\":\"sample-text\",\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"description\":\"sample-text\",\"is_custom_role\":true}]}"),
+            response: Some(r#"{"workspace_roles":[{"name":"sample-text","uuid":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","description":"sample-text","is_custom_role":true}],"organization_roles":[{"name":"sample-text","uuid":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","description":"sample-text","is_custom_role":true}]}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -8781,7 +8786,7 @@ fn users_api_admin_workspaces_get_workspaces() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"total\":7,\"items\":[{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"icon\":\"sample-text\",\"members_count\":7,\"spend_limit\":{\"value\":0.5,\"currency\":\"sample-text\",\"no_monthly_limit\":true},\"is_default\":true}],\"object\":\"list\",\"page\":7,\"page_size\":7}"),
+            response: Some(r#"{"total":7,"items":[{"uuid":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","name":"sample-text","description":"sample-text","icon":"sample-text","members_count":7,"spend_limit":{"value":0.5,"currency":"sample-text","no_monthly_limit":true},"is_default":true}],"object":"list","page":7,"page_size":7}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -8793,7 +8798,7 @@ fn users_api_admin_workspaces_get_workspaces() -> Case {
                 .is_archived(j::<bool>("true"))
                 .page(j::<i64>("7"))
                 .page_size(j::<i64>("7"))
-                .search(j::<String>("\"sample-text\""))
+                .search(j::<String>(r#""sample-text""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -8812,10 +8817,10 @@ fn users_api_admin_workspaces_create_workspace() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-AdminApiKey")),
-            body: Some("{\"name\":\"sample-text\",\"description\":\"sample-text\",\"icon\":\"sample-text\",\"add_all_org_members\":true,\"admin_user_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}"),
+            body: Some(r#"{"name":"sample-text","description":"sample-text","icon":"sample-text","add_all_org_members":true,"admin_user_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"icon\":\"sample-text\",\"members_count\":7,\"spend_limit\":{\"value\":0.5,\"currency\":\"sample-text\",\"no_monthly_limit\":true},\"is_default\":true,\"raw_roles\":[\"A\"],\"raw_role\":\"A\"}"),
+            response: Some(r#"{"uuid":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","name":"sample-text","description":"sample-text","icon":"sample-text","members_count":7,"spend_limit":{"value":0.5,"currency":"sample-text","no_monthly_limit":true},"is_default":true,"raw_roles":["A"],"raw_role":"A"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -8827,7 +8832,7 @@ fn users_api_admin_workspaces_create_workspace() -> Case {
                     j::<
                         AdminWorkspaceIn,
                     >(
-                        "{\"name\":\"sample-text\",\"description\":\"sample-text\",\"icon\":\"sample-text\",\"add_all_org_members\":true,\"admin_user_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}",
+                        r#"{"name":"sample-text","description":"sample-text","icon":"sample-text","add_all_org_members":true,"admin_user_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"}"#,
                     ),
                 )
                 .send()
@@ -8859,7 +8864,7 @@ fn users_api_admin_workspaces_delete_workspaces() -> Case {
                 .beta()
                 .admin()
                 .workspaces()
-                .delete(j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""))
+                .delete(j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#))
                 .send()
                 .await?;
             {
@@ -8881,10 +8886,10 @@ fn users_api_admin_workspaces_update_workspaces() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-AdminApiKey")),
-            body: Some("{\"name\":\"sample-text\",\"description\":\"sample-text\",\"icon\":\"sample-text\"}"),
+            body: Some(r#"{"name":"sample-text","description":"sample-text","icon":"sample-text"}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"icon\":\"sample-text\",\"members_count\":7,\"spend_limit\":{\"value\":0.5,\"currency\":\"sample-text\",\"no_monthly_limit\":true},\"is_default\":true}"),
+            response: Some(r#"{"uuid":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","name":"sample-text","description":"sample-text","icon":"sample-text","members_count":7,"spend_limit":{"value":0.5,"currency":"sample-text","no_monthly_limit":true},"is_default":true}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -8893,11 +8898,11 @@ fn users_api_admin_workspaces_update_workspaces() -> Case {
                 .admin()
                 .workspaces()
                 .update(
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
                     j::<
                         UpdateWorkspaceIN,
                     >(
-                        "{\"name\":\"sample-text\",\"description\":\"sample-text\",\"icon\":\"sample-text\"}",
+                        r#"{"name":"sample-text","description":"sample-text","icon":"sample-text"}"#,
                     ),
                 )
                 .send()
@@ -8918,10 +8923,10 @@ fn users_api_admin_workspaces_add_users_workspaces() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-AdminApiKey")),
-            body: Some("{\"members\":[{\"role_names\":[\"billing\"],\"roles\":[\"A\"],\"role_name\":\"billing\",\"role\":\"A\",\"user_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}]}"),
+            body: Some(r#"{"members":[{"role_names":["billing"],"roles":["A"],"role_name":"billing","role":"A","user_uuid":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"}]}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"added_members_count\":7}"),
+            response: Some(r#"{"added_members_count":7}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -8930,11 +8935,11 @@ fn users_api_admin_workspaces_add_users_workspaces() -> Case {
                 .admin()
                 .workspaces()
                 .add_users(
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
                     j::<
                         WorkspaceMemberIN,
                     >(
-                        "{\"members\":[{\"role_names\":[\"billing\"],\"roles\":[\"A\"],\"role_name\":\"billing\",\"role\":\"A\",\"user_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}]}",
+                        r#"{"members":[{"role_names":["billing"],"roles":["A"],"role_name":"billing","role":"A","user_uuid":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"}]}"#,
                     ),
                 )
                 .send()
@@ -8955,10 +8960,10 @@ fn users_api_admin_workspaces_add_or_update_users_workspaces() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-AdminApiKey")),
-            body: Some("{\"members\":[{\"role_names\":[\"billing\"],\"roles\":[\"A\"],\"role_name\":\"billing\",\"role\":\"A\",\"user_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}]}"),
+            body: Some(r#"{"members":[{"role_names":["billing"],"roles":["A"],"role_name":"billing","role":"A","user_uuid":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"}]}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"added_members_count\":7,\"updated_members_count\":7}"),
+            response: Some(r#"{"added_members_count":7,"updated_members_count":7}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -8967,11 +8972,11 @@ fn users_api_admin_workspaces_add_or_update_users_workspaces() -> Case {
                 .admin()
                 .workspaces()
                 .add_or_update_users(
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
                     j::<
                         WorkspaceMemberIN,
                     >(
-                        "{\"members\":[{\"role_names\":[\"billing\"],\"roles\":[\"A\"],\"role_name\":\"billing\",\"role\":\"A\",\"user_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}]}",
+                        r#"{"members":[{"role_names":["billing"],"roles":["A"],"role_name":"billing","role":"A","user_uuid":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"}]}"#,
                     ),
                 )
                 .send()
@@ -8992,10 +8997,10 @@ fn users_api_admin_workspaces_remove_users_workspaces() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-AdminApiKey")),
-            body: Some("{\"members\":[{\"user_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}]}"),
+            body: Some(r#"{"members":[{"user_uuid":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"}]}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"deleted_members_count\":7,\"not_deleted_members\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}"),
+            response: Some(r#"{"deleted_members_count":7,"not_deleted_members":["3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"]}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -9004,11 +9009,11 @@ fn users_api_admin_workspaces_remove_users_workspaces() -> Case {
                 .admin()
                 .workspaces()
                 .remove_users(
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
                     j::<
                         RemoveWorkspaceMembersIN,
                     >(
-                        "{\"members\":[{\"user_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}]}",
+                        r#"{"members":[{"user_uuid":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"}]}"#,
                     ),
                 )
                 .send()
@@ -9032,7 +9037,7 @@ fn users_api_admin_rate_limits_get_rate_limits() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"requests_per_second\":7,\"tokens_limits_by_model\":{\"key\":{\"tokens_per_minute\":7,\"tokens_per_month\":7}}}"),
+            response: Some(r#"{"requests_per_second":7,"tokens_limits_by_model":{"key":{"tokens_per_minute":7,"tokens_per_month":7}}}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -9056,7 +9061,7 @@ fn users_api_admin_spend_limits_get_spend_limits() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"limits\":{\"completion\":{\"no_monthly_limit\":true,\"monthly_limit_reached\":true,\"usage\":0.5,\"vibe_usage\":0.5,\"total_usage\":0.5,\"usage_limit\":0.5},\"last_payment_failure\":true,\"last_payment_failure_protection\":true,\"currency\":\"sample-text\"}}"),
+            response: Some(r#"{"limits":{"completion":{"no_monthly_limit":true,"monthly_limit_reached":true,"usage":0.5,"vibe_usage":0.5,"total_usage":0.5,"usage_limit":0.5},"last_payment_failure":true,"last_payment_failure_protection":true,"currency":"sample-text"}}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -9077,10 +9082,10 @@ fn users_api_admin_spend_limits_update_spend_limits() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-AdminApiKey")),
-            body: Some("{\"amount\":7,\"no_monthly_limit\":true}"),
+            body: Some(r#"{"amount":7,"no_monthly_limit":true}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"limits\":{\"completion\":{\"no_monthly_limit\":true,\"monthly_limit_reached\":true,\"usage\":0.5,\"vibe_usage\":0.5,\"total_usage\":0.5,\"usage_limit\":0.5},\"last_payment_failure\":true,\"last_payment_failure_protection\":true,\"currency\":\"sample-text\"}}"),
+            response: Some(r#"{"limits":{"completion":{"no_monthly_limit":true,"monthly_limit_reached":true,"usage":0.5,"vibe_usage":0.5,"total_usage":0.5,"usage_limit":0.5},"last_payment_failure":true,"last_payment_failure_protection":true,"currency":"sample-text"}}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -9089,7 +9094,7 @@ fn users_api_admin_spend_limits_update_spend_limits() -> Case {
                 .admin()
                 .billing()
                 .update_spend_limits(
-                    j::<NewUsageLimitIN>("{\"amount\":7,\"no_monthly_limit\":true}"),
+                    j::<NewUsageLimitIN>(r#"{"amount":7,"no_monthly_limit":true}"#),
                 )
                 .send()
                 .await?;
@@ -9117,7 +9122,7 @@ fn users_api_admin_usage_get_usage() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"completion\":{\"models\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}}},\"ocr\":{\"models\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}}},\"connectors\":{\"models\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}}},\"libraries_api\":{\"pages\":{\"models\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}}},\"tokens\":{\"models\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}}},\"audio_seconds\":{\"models\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}}}},\"fine_tuning\":{\"training\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}},\"storage\":{\"key\":7}},\"audio\":{\"models\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}}},\"audio_characters\":{\"models\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}}},\"vibe_usage\":0.5,\"vibe_code\":{\"completion\":{\"models\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}}},\"ocr\":{\"models\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}}},\"connectors\":{\"models\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}}},\"audio\":{\"models\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}}},\"audio_characters\":{\"models\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}}}},\"chat\":{\"models\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}}},\"date\":\"2024-05-01T12:00:00Z\",\"previous_month\":\"sample-text\",\"next_month\":\"sample-text\",\"start_date\":\"2024-05-01T12:00:00Z\",\"end_date\":\"2024-05-01T12:00:00Z\",\"currency\":\"sample-text\",\"currency_symbol\":\"sample-text\",\"prices\":[{\"event_type\":\"api_tokens\",\"billing_metric\":\"sample-text\",\"billing_group\":\"sample-text\",\"api_zone\":\"global\",\"service_tier\":\"standard\",\"price\":0.5}]}"),
+            response: Some(r#"{"completion":{"models":{"key":{"key":[{"key":{"any":"value"}}]}}},"ocr":{"models":{"key":{"key":[{"key":{"any":"value"}}]}}},"connectors":{"models":{"key":{"key":[{"key":{"any":"value"}}]}}},"libraries_api":{"pages":{"models":{"key":{"key":[{"key":{"any":"value"}}]}}},"tokens":{"models":{"key":{"key":[{"key":{"any":"value"}}]}}},"audio_seconds":{"models":{"key":{"key":[{"key":{"any":"value"}}]}}}},"fine_tuning":{"training":{"key":{"key":[{"key":{"any":"value"}}]}},"storage":{"key":7}},"audio":{"models":{"key":{"key":[{"key":{"any":"value"}}]}}},"audio_characters":{"models":{"key":{"key":[{"key":{"any":"value"}}]}}},"vibe_usage":0.5,"vibe_code":{"completion":{"models":{"key":{"key":[{"key":{"any":"value"}}]}}},"ocr":{"models":{"key":{"key":[{"key":{"any":"value"}}]}}},"connectors":{"models":{"key":{"key":[{"key":{"any":"value"}}]}}},"audio":{"models":{"key":{"key":[{"key":{"any":"value"}}]}}},"audio_characters":{"models":{"key":{"key":[{"key":{"any":"value"}}]}}}},"chat":{"models":{"key":{"key":[{"key":{"any":"value"}}]}}},"date":"2024-05-01T12:00:00Z","previous_month":"sample-text","next_month":"sample-text","start_date":"2024-05-01T12:00:00Z","end_date":"2024-05-01T12:00:00Z","currency":"sample-text","currency_symbol":"sample-text","prices":[{"event_type":"api_tokens","billing_metric":"sample-text","billing_group":"sample-text","api_zone":"global","service_tier":"standard","price":0.5}]}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -9126,10 +9131,10 @@ fn users_api_admin_usage_get_usage() -> Case {
                 .admin()
                 .billing()
                 .get_usage()
-                .month(j::<String>("\"sample-text\""))
-                .year(j::<String>("\"sample-text\""))
-                .workspace_id(j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""))
-                .api_zone(j::<ApiZone>("\"global\""))
+                .month(j::<String>(r#""sample-text""#))
+                .year(j::<String>(r#""sample-text""#))
+                .workspace_id(j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#))
+                .api_zone(j::<ApiZone>(r#""global""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -9160,7 +9165,7 @@ fn users_api_admin_audit_logs_get_audit_logs() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("[{\"created_at\":\"2024-05-01T12:00:00Z\",\"actor_type\":\"HUMAN\",\"actor_metadata\":{\"key\":\"sample-text\"},\"event_type\":\"user.create\",\"event_metadata\":{\"key\":\"sample-text\"},\"target_type\":\"USER\",\"target_metadata\":{\"key\":\"sample-text\"},\"log_id\":7,\"organization_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}]"),
+            response: Some(r#"[{"created_at":"2024-05-01T12:00:00Z","actor_type":"HUMAN","actor_metadata":{"key":"sample-text"},"event_type":"user.create","event_metadata":{"key":"sample-text"},"target_type":"USER","target_metadata":{"key":"sample-text"},"log_id":7,"organization_uuid":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","workspace_uuid":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"}]"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -9169,13 +9174,13 @@ fn users_api_admin_audit_logs_get_audit_logs() -> Case {
                 .admin()
                 .audit_logs()
                 .list()
-                .actor_type(j::<Vec<ActorType>>("[\"HUMAN\"]"))
-                .event_type(j::<Vec<AuditLogEventType>>("[\"user.create\"]"))
-                .target_type(j::<Vec<TargetType>>("[\"USER\"]"))
-                .actor_user_uuid(j::<String>("\"sample-text\""))
-                .sort(j::<AuditLogsListSort>("\"ascending\""))
-                .after(j::<String>("\"2024-05-01T12:00:00Z\""))
-                .before(j::<String>("\"2024-05-01T12:00:00Z\""))
+                .actor_type(j::<Vec<ActorType>>(r#"["HUMAN"]"#))
+                .event_type(j::<Vec<AuditLogEventType>>(r#"["user.create"]"#))
+                .target_type(j::<Vec<TargetType>>(r#"["USER"]"#))
+                .actor_user_uuid(j::<String>(r#""sample-text""#))
+                .sort(j::<AuditLogsListSort>(r#""ascending""#))
+                .after(j::<String>(r#""2024-05-01T12:00:00Z""#))
+                .before(j::<String>(r#""2024-05-01T12:00:00Z""#))
                 .limit(j::<i64>("7"))
                 .send()
                 .await?;
@@ -9202,7 +9207,7 @@ fn users_api_admin_user_groups_get_user_groups() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"total\":7,\"items\":[{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"externally_managed\":true,\"target_type\":\"W\",\"organization_role\":\"sample-text\",\"parent_group_ids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}],\"page\":7,\"page_size\":7}"),
+            response: Some(r#"{"total":7,"items":[{"uuid":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","name":"sample-text","description":"sample-text","externally_managed":true,"target_type":"W","organization_role":"sample-text","parent_group_ids":["3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"]}],"page":7,"page_size":7}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -9213,7 +9218,7 @@ fn users_api_admin_user_groups_get_user_groups() -> Case {
                 .list()
                 .page(j::<i64>("7"))
                 .page_size(j::<i64>("7"))
-                .search(j::<String>("\"sample-text\""))
+                .search(j::<String>(r#""sample-text""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -9232,10 +9237,10 @@ fn users_api_admin_user_groups_create_user_group() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-AdminApiKey")),
-            body: Some("{\"name\":\"sample-text\",\"description\":\"sample-text\",\"target_type\":\"W\",\"parent_group_ids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}"),
+            body: Some(r#"{"name":"sample-text","description":"sample-text","target_type":"W","parent_group_ids":["3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"]}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"externally_managed\":true,\"target_type\":\"W\",\"organization_role\":\"sample-text\",\"parent_group_ids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}"),
+            response: Some(r#"{"uuid":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","name":"sample-text","description":"sample-text","externally_managed":true,"target_type":"W","organization_role":"sample-text","parent_group_ids":["3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"]}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -9247,7 +9252,7 @@ fn users_api_admin_user_groups_create_user_group() -> Case {
                     j::<
                         AdminUserGroupIn,
                     >(
-                        "{\"name\":\"sample-text\",\"description\":\"sample-text\",\"target_type\":\"W\",\"parent_group_ids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}",
+                        r#"{"name":"sample-text","description":"sample-text","target_type":"W","parent_group_ids":["3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"]}"#,
                     ),
                 )
                 .send()
@@ -9268,7 +9273,7 @@ fn users_api_admin_user_groups_provision_group_to_workspace() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-AdminApiKey")),
-            body: Some("{\"user_group_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_role\":\"A\",\"workspace_role_name\":\"billing\"}"),
+            body: Some(r#"{"user_group_uuid":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","workspace_uuid":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","workspace_role":"A","workspace_role_name":"billing"}"#),
             multipart_fields: None,
             status: 204u16,
             response: None,
@@ -9283,7 +9288,7 @@ fn users_api_admin_user_groups_provision_group_to_workspace() -> Case {
                     j::<
                         AdminProvisionGroupToWorkspaceIn,
                     >(
-                        "{\"user_group_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_role\":\"A\",\"workspace_role_name\":\"billing\"}",
+                        r#"{"user_group_uuid":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","workspace_uuid":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","workspace_role":"A","workspace_role_name":"billing"}"#,
                     ),
                 )
                 .send()
@@ -9310,7 +9315,7 @@ fn users_api_admin_user_groups_get_user_group() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"externally_managed\":true,\"target_type\":\"W\",\"organization_role\":\"sample-text\",\"parent_group_ids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}"),
+            response: Some(r#"{"uuid":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","name":"sample-text","description":"sample-text","externally_managed":true,"target_type":"W","organization_role":"sample-text","parent_group_ids":["3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"]}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -9318,7 +9323,7 @@ fn users_api_admin_user_groups_get_user_group() -> Case {
                 .beta()
                 .admin()
                 .user_groups()
-                .get(j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""))
+                .get(j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -9348,7 +9353,7 @@ fn users_api_admin_user_groups_delete_user_group() -> Case {
                 .beta()
                 .admin()
                 .user_groups()
-                .delete(j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""))
+                .delete(j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#))
                 .send()
                 .await?;
             {
@@ -9370,10 +9375,10 @@ fn users_api_admin_user_groups_update_user_group() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-AdminApiKey")),
-            body: Some("{\"name\":\"sample-text\",\"description\":\"sample-text\",\"target_type\":\"W\",\"parent_group_ids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}"),
+            body: Some(r#"{"name":"sample-text","description":"sample-text","target_type":"W","parent_group_ids":["3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"]}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"externally_managed\":true,\"target_type\":\"W\",\"organization_role\":\"sample-text\",\"parent_group_ids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}"),
+            response: Some(r#"{"uuid":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","name":"sample-text","description":"sample-text","externally_managed":true,"target_type":"W","organization_role":"sample-text","parent_group_ids":["3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"]}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -9382,11 +9387,11 @@ fn users_api_admin_user_groups_update_user_group() -> Case {
                 .admin()
                 .user_groups()
                 .update(
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
                     j::<
                         AdminUpdateUserGroupIn,
                     >(
-                        "{\"name\":\"sample-text\",\"description\":\"sample-text\",\"target_type\":\"W\",\"parent_group_ids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}",
+                        r#"{"name":"sample-text","description":"sample-text","target_type":"W","parent_group_ids":["3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"]}"#,
                     ),
                 )
                 .send()
@@ -9413,7 +9418,7 @@ fn users_api_admin_user_groups_get_user_group_members() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"total\":7,\"members\":[{\"user_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"email\":\"sample-text\"}],\"page\":7,\"page_size\":7}"),
+            response: Some(r#"{"total":7,"members":[{"user_uuid":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","name":"sample-text","email":"sample-text"}],"page":7,"page_size":7}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -9421,7 +9426,7 @@ fn users_api_admin_user_groups_get_user_group_members() -> Case {
                 .beta()
                 .admin()
                 .user_groups()
-                .list_members(j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""))
+                .list_members(j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#))
                 .page(j::<i64>("7"))
                 .page_size(j::<i64>("7"))
                 .send()
@@ -9442,7 +9447,7 @@ fn users_api_admin_user_groups_assign_users_to_group() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-AdminApiKey")),
-            body: Some("{\"user_uuids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}"),
+            body: Some(r#"{"user_uuids":["3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"]}"#),
             multipart_fields: None,
             status: 204u16,
             response: None,
@@ -9454,10 +9459,10 @@ fn users_api_admin_user_groups_assign_users_to_group() -> Case {
                 .admin()
                 .user_groups()
                 .add_members(
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
                     j::<
                         AdminAssignUsersToGroupIn,
-                    >("{\"user_uuids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}"),
+                    >(r#"{"user_uuids":["3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"]}"#),
                 )
                 .send()
                 .await?;
@@ -9480,7 +9485,7 @@ fn users_api_admin_user_groups_remove_users_from_group() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-AdminApiKey")),
-            body: Some("{\"user_uuids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}"),
+            body: Some(r#"{"user_uuids":["3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"]}"#),
             multipart_fields: None,
             status: 204u16,
             response: None,
@@ -9492,10 +9497,10 @@ fn users_api_admin_user_groups_remove_users_from_group() -> Case {
                 .admin()
                 .user_groups()
                 .remove_members(
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
                     j::<
                         AdminAssignUsersToGroupIn,
-                    >("{\"user_uuids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}"),
+                    >(r#"{"user_uuids":["3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"]}"#),
                 )
                 .send()
                 .await?;
@@ -9524,7 +9529,7 @@ fn users_admin_user_groups_get_group_workspace_assignments() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"total\":7,\"items\":[{\"roles\":[{\"name\":\"sample-text\",\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}],\"role_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"role_name\":\"sample-text\",\"workspace_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_name\":\"sample-text\",\"created\":\"2024-05-01T12:00:00Z\"}],\"page\":7,\"page_size\":7}"),
+            response: Some(r#"{"total":7,"items":[{"roles":[{"name":"sample-text","uuid":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"}],"role_uuid":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","role_name":"sample-text","workspace_uuid":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","workspace_name":"sample-text","created":"2024-05-01T12:00:00Z"}],"page":7,"page_size":7}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -9533,7 +9538,7 @@ fn users_admin_user_groups_get_group_workspace_assignments() -> Case {
                 .admin()
                 .user_groups()
                 .list_workspace_assignments(
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
                 )
                 .page(j::<i64>("7"))
                 .page_size(j::<i64>("7"))
@@ -9555,7 +9560,7 @@ fn users_api_admin_user_groups_assign_group_to_workspace() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-AdminApiKey")),
-            body: Some("{\"role_names\":[\"billing\"],\"roles\":[\"A\"],\"role\":\"A\",\"workspace_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}"),
+            body: Some(r#"{"role_names":["billing"],"roles":["A"],"role":"A","workspace_uuid":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"}"#),
             multipart_fields: None,
             status: 201u16,
             response: None,
@@ -9567,11 +9572,11 @@ fn users_api_admin_user_groups_assign_group_to_workspace() -> Case {
                 .admin()
                 .user_groups()
                 .assign_to_workspace(
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
                     j::<
                         AssignGroupToWorkspaceIn,
                     >(
-                        "{\"role_names\":[\"billing\"],\"roles\":[\"A\"],\"role\":\"A\",\"workspace_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}",
+                        r#"{"role_names":["billing"],"roles":["A"],"role":"A","workspace_uuid":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"}"#,
                     ),
                 )
                 .send()
@@ -9607,8 +9612,8 @@ fn users_admin_user_groups_remove_group_from_workspace() -> Case {
                 .admin()
                 .user_groups()
                 .remove_from_workspace(
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
                 )
                 .send()
                 .await?;
@@ -9631,7 +9636,7 @@ fn users_admin_user_groups_update_group_workspace_assignment() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-AdminApiKey")),
-            body: Some("{\"role_names\":[\"billing\"],\"roles\":[\"A\"],\"role\":\"A\"}"),
+            body: Some(r#"{"role_names":["billing"],"roles":["A"],"role":"A"}"#),
             multipart_fields: None,
             status: 204u16,
             response: None,
@@ -9643,11 +9648,11 @@ fn users_admin_user_groups_update_group_workspace_assignment() -> Case {
                 .admin()
                 .user_groups()
                 .update_workspace_assignment(
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
                     j::<
                         UpdateGroupWorkspaceAssignmentIn,
-                    >("{\"role_names\":[\"billing\"],\"roles\":[\"A\"],\"role\":\"A\"}"),
+                    >(r#"{"role_names":["billing"],"roles":["A"],"role":"A"}"#),
                 )
                 .send()
                 .await?;
@@ -9670,7 +9675,7 @@ fn users_admin_user_groups_update_user_group_organization_role() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-AdminApiKey")),
-            body: Some("{\"organization_role\":\"A\"}"),
+            body: Some(r#"{"organization_role":"A"}"#),
             multipart_fields: None,
             status: 204u16,
             response: None,
@@ -9682,10 +9687,10 @@ fn users_admin_user_groups_update_user_group_organization_role() -> Case {
                 .admin()
                 .user_groups()
                 .update_organization_role(
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
                     j::<
                         UpdateUserGroupOrganizationRoleIn,
-                    >("{\"organization_role\":\"A\"}"),
+                    >(r#"{"organization_role":"A"}"#),
                 )
                 .send()
                 .await?;
@@ -9711,7 +9716,7 @@ fn users_api_admin_user_groups_get_nested_groups() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"children\":[{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\"}]}"),
+            response: Some(r#"{"children":[{"uuid":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","name":"sample-text"}]}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -9719,7 +9724,7 @@ fn users_api_admin_user_groups_get_nested_groups() -> Case {
                 .beta()
                 .admin()
                 .user_groups()
-                .list_nested(j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""))
+                .list_nested(j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -9738,7 +9743,7 @@ fn users_api_admin_user_groups_set_nested_groups() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-AdminApiKey")),
-            body: Some("{\"child_group_uuids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}"),
+            body: Some(r#"{"child_group_uuids":["3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"]}"#),
             multipart_fields: None,
             status: 204u16,
             response: None,
@@ -9750,11 +9755,11 @@ fn users_api_admin_user_groups_set_nested_groups() -> Case {
                 .admin()
                 .user_groups()
                 .set_nested(
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
                     j::<
                         SetNestedGroupsIn,
                     >(
-                        "{\"child_group_uuids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}",
+                        r#"{"child_group_uuids":["3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"]}"#,
                     ),
                 )
                 .send()
@@ -9785,7 +9790,7 @@ fn users_api_admin_api_keys_get_api_keys() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"keys\":[{\"key_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"key\":\"sample-text\",\"name\":\"sample-text\",\"hidden_key\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"expiration_date\":\"2024-05-01\",\"actions\":{\"rotate\":{\"status\":\"available\"},\"delete\":{\"status\":\"available\"}},\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_name\":\"sample-text\",\"created_by\":\"sample-text\",\"product\":\"API\",\"last_used\":\"2024-05-01\",\"can_delete\":true}]}"),
+            response: Some(r#"{"keys":[{"key_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","key":"sample-text","name":"sample-text","hidden_key":"sample-text","created_at":"2024-05-01T12:00:00Z","expiration_date":"2024-05-01","actions":{"rotate":{"status":"available"},"delete":{"status":"available"}},"workspace_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","workspace_name":"sample-text","created_by":"sample-text","product":"API","last_used":"2024-05-01","can_delete":true}]}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -9796,7 +9801,7 @@ fn users_api_admin_api_keys_get_api_keys() -> Case {
                 .list()
                 .limit(j::<i64>("7"))
                 .offset(j::<i64>("7"))
-                .name(j::<String>("\"sample-text\""))
+                .name(j::<String>(r#""sample-text""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -9815,10 +9820,10 @@ fn users_api_admin_api_keys_create_api_key() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-AdminApiKey")),
-            body: Some("{\"name\":\"sample-text\",\"expiration\":\"2024-05-01\",\"workspace_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"user_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}"),
+            body: Some(r#"{"name":"sample-text","expiration":"2024-05-01","workspace_uuid":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","user_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"key_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"key\":\"sample-text\",\"name\":\"sample-text\",\"hidden_key\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"expiration_date\":\"2024-05-01\",\"actions\":{\"rotate\":{\"status\":\"available\"},\"delete\":{\"status\":\"available\"}}}"),
+            response: Some(r#"{"key_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","key":"sample-text","name":"sample-text","hidden_key":"sample-text","created_at":"2024-05-01T12:00:00Z","expiration_date":"2024-05-01","actions":{"rotate":{"status":"available"},"delete":{"status":"available"}}}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -9830,7 +9835,7 @@ fn users_api_admin_api_keys_create_api_key() -> Case {
                     j::<
                         AdminCreateAPIKeyIN,
                     >(
-                        "{\"name\":\"sample-text\",\"expiration\":\"2024-05-01\",\"workspace_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"user_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}",
+                        r#"{"name":"sample-text","expiration":"2024-05-01","workspace_uuid":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","user_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"}"#,
                     ),
                 )
                 .send()
@@ -9854,7 +9859,7 @@ fn users_api_admin_api_keys_delete_api_key() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"detail\":\"sample-text\"}"),
+            response: Some(r#"{"detail":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -9862,7 +9867,7 @@ fn users_api_admin_api_keys_delete_api_key() -> Case {
                 .beta()
                 .admin()
                 .api_keys()
-                .delete(j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""))
+                .delete(j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -9881,10 +9886,10 @@ fn users_api_admin_scim_sync_trigger_scim_sync() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-AdminApiKey")),
-            body: Some("{\"dry_run\":true,\"sync_config\":{\"delete_missing_groups\":true,\"deprovision_users\":true,\"sync_users\":true,\"sync_groups\":true,\"sync_memberships\":true}}"),
+            body: Some(r#"{"dry_run":true,"sync_config":{"delete_missing_groups":true,"deprovision_users":true,"sync_users":true,"sync_groups":true,"sync_memberships":true}}"#),
             multipart_fields: None,
             status: 202u16,
-            response: Some("{\"run_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}"),
+            response: Some(r#"{"run_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -9896,7 +9901,7 @@ fn users_api_admin_scim_sync_trigger_scim_sync() -> Case {
                     j::<
                         AdminScimSyncTriggerIN,
                     >(
-                        "{\"dry_run\":true,\"sync_config\":{\"delete_missing_groups\":true,\"deprovision_users\":true,\"sync_users\":true,\"sync_groups\":true,\"sync_memberships\":true}}",
+                        r#"{"dry_run":true,"sync_config":{"delete_missing_groups":true,"deprovision_users":true,"sync_users":true,"sync_groups":true,"sync_memberships":true}}"#,
                     ),
                 )
                 .send()
@@ -9920,7 +9925,7 @@ fn users_api_admin_scim_sync_get_scim_sync_run() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"run_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"status\":\"PENDING\",\"dry_run\":true,\"sync_config\":{\"delete_missing_groups\":true,\"deprovision_users\":true,\"sync_users\":true,\"sync_groups\":true,\"sync_memberships\":true},\"created_at\":\"2024-05-01T12:00:00Z\",\"started_at\":\"2024-05-01T12:00:00Z\",\"finished_at\":\"2024-05-01T12:00:00Z\",\"summary\":{\"users\":{\"provision\":[{\"user\":{\"uuid\":\"sample-text\",\"userName\":\"sample-text\"}}],\"deprovision\":[{\"user\":{\"uuid\":\"sample-text\",\"userName\":\"sample-text\"}}]},\"groups\":{\"create\":[{\"group\":{\"uuid\":\"sample-text\",\"groupName\":\"sample-text\"}}],\"update\":[{\"group\":{\"uuid\":\"sample-text\",\"groupName\":\"sample-text\"},\"previous_groupName\":\"sample-text\"}],\"delete\":[{\"group\":{\"uuid\":\"sample-text\",\"groupName\":\"sample-text\"}}]},\"memberships\":[{\"group\":{\"uuid\":\"sample-text\",\"groupName\":\"sample-text\"},\"users_added\":[{\"uuid\":\"sample-text\",\"userName\":\"sample-text\"}],\"users_removed\":[{\"uuid\":\"sample-text\",\"userName\":\"sample-text\"}]}]},\"error_message\":\"sample-text\"}"),
+            response: Some(r#"{"run_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","status":"PENDING","dry_run":true,"sync_config":{"delete_missing_groups":true,"deprovision_users":true,"sync_users":true,"sync_groups":true,"sync_memberships":true},"created_at":"2024-05-01T12:00:00Z","started_at":"2024-05-01T12:00:00Z","finished_at":"2024-05-01T12:00:00Z","summary":{"users":{"provision":[{"user":{"uuid":"sample-text","userName":"sample-text"}}],"deprovision":[{"user":{"uuid":"sample-text","userName":"sample-text"}}]},"groups":{"create":[{"group":{"uuid":"sample-text","groupName":"sample-text"}}],"update":[{"group":{"uuid":"sample-text","groupName":"sample-text"},"previous_groupName":"sample-text"}],"delete":[{"group":{"uuid":"sample-text","groupName":"sample-text"}}]},"memberships":[{"group":{"uuid":"sample-text","groupName":"sample-text"},"users_added":[{"uuid":"sample-text","userName":"sample-text"}],"users_removed":[{"uuid":"sample-text","userName":"sample-text"}]}]},"error_message":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -9928,7 +9933,7 @@ fn users_api_admin_scim_sync_get_scim_sync_run() -> Case {
                 .beta()
                 .admin()
                 .scim()
-                .get_sync_run(j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""))
+                .get_sync_run(j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -9953,7 +9958,7 @@ fn get_by_user_stats_v1_admin_analytics_vibe_work_usage_by_user_stats() -> Case 
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"start_time\":7,\"end_time\":7,\"data\":[{\"messages_count\":7,\"files_count\":7,\"images_count\":7,\"spreadsheets_count\":7,\"unique_conversations_count\":7,\"user_id\":\"sample-text\",\"last_message_at\":\"2024-05-01T12:00:00Z\",\"unique_agents_count\":7,\"messages_to_agents_count\":7}]}"),
+            response: Some(r#"{"start_time":7,"end_time":7,"data":[{"messages_count":7,"files_count":7,"images_count":7,"spreadsheets_count":7,"unique_conversations_count":7,"user_id":"sample-text","last_message_at":"2024-05-01T12:00:00Z","unique_agents_count":7,"messages_to_agents_count":7}]}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -9986,7 +9991,7 @@ fn get_by_agent_stats_v1_admin_analytics_vibe_work_usage_by_agent_stats() -> Cas
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"start_time\":7,\"end_time\":7,\"data\":[{\"messages_count\":7,\"files_count\":7,\"images_count\":7,\"spreadsheets_count\":7,\"unique_conversations_count\":7,\"agent_id\":\"sample-text\",\"last_message_at\":\"2024-05-01T12:00:00Z\",\"unique_users_count\":7}]}"),
+            response: Some(r#"{"start_time":7,"end_time":7,"data":[{"messages_count":7,"files_count":7,"images_count":7,"spreadsheets_count":7,"unique_conversations_count":7,"agent_id":"sample-text","last_message_at":"2024-05-01T12:00:00Z","unique_users_count":7}]}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -10020,7 +10025,7 @@ fn get_by_time_stats_v1_admin_analytics_vibe_work_usage_by_time_stats() -> Case 
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"start_time\":7,\"end_time\":7,\"data\":[{\"messages_count\":7,\"files_count\":7,\"images_count\":7,\"spreadsheets_count\":7,\"unique_conversations_count\":7,\"time_bucket\":\"2024-05-01T12:00:00Z\",\"unique_users_count\":7,\"messages_to_agents_count\":7,\"unique_agents_count\":7}]}"),
+            response: Some(r#"{"start_time":7,"end_time":7,"data":[{"messages_count":7,"files_count":7,"images_count":7,"spreadsheets_count":7,"unique_conversations_count":7,"time_bucket":"2024-05-01T12:00:00Z","unique_users_count":7,"messages_to_agents_count":7,"unique_agents_count":7}]}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -10029,7 +10034,7 @@ fn get_by_time_stats_v1_admin_analytics_vibe_work_usage_by_time_stats() -> Case 
                 .admin()
                 .vibe_work_analytics()
                 .by_time(j::<i64>("7"), j::<i64>("7"))
-                .granularity(j::<VibeWorkAnalyticsByTimeGranularity>("\"hour\""))
+                .granularity(j::<VibeWorkAnalyticsByTimeGranularity>(r#""hour""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -10055,7 +10060,7 @@ fn get_workspace_stats_v1_admin_analytics_vibe_code_usage_by_workspace() -> Case
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"start_time\":7,\"end_time\":7,\"sessions\":[{\"day\":\"2024-05-01\",\"nb_sessions\":7,\"nb_sessions_cli\":7,\"nb_sessions_acp\":7,\"nb_sessions_programmatic\":7}],\"user_prompts\":[{\"day\":\"2024-05-01\",\"nb_prompts_total\":7,\"nb_prompts_cli\":7,\"nb_prompts_acp\":7,\"nb_prompts_programmatic\":7}],\"active_users\":[{\"day\":\"2024-05-01\",\"nb_active_users_total\":7,\"nb_active_users_cli\":7,\"nb_active_users_acp\":7,\"nb_active_users_programmatic\":7}],\"consumed_tokens\":[{\"day\":\"2024-05-01\",\"model\":\"sample-text\",\"cached_tokens\":7,\"input_tokens\":7,\"output_tokens\":7}],\"tool_calls\":[{\"day\":\"2024-05-01\",\"total\":7,\"status_success\":7,\"status_failure\":7,\"status_skipped\":7,\"approval_ask\":7,\"approval_always\":7,\"approval_never\":7}],\"tool_calls_by_name\":[{\"day\":\"2024-05-01\",\"tool_name\":\"sample-text\",\"count\":7}],\"session_durations\":[{\"day\":\"2024-05-01\",\"total_duration_hours\":0.5}]}"),
+            response: Some(r#"{"start_time":7,"end_time":7,"sessions":[{"day":"2024-05-01","nb_sessions":7,"nb_sessions_cli":7,"nb_sessions_acp":7,"nb_sessions_programmatic":7}],"user_prompts":[{"day":"2024-05-01","nb_prompts_total":7,"nb_prompts_cli":7,"nb_prompts_acp":7,"nb_prompts_programmatic":7}],"active_users":[{"day":"2024-05-01","nb_active_users_total":7,"nb_active_users_cli":7,"nb_active_users_acp":7,"nb_active_users_programmatic":7}],"consumed_tokens":[{"day":"2024-05-01","model":"sample-text","cached_tokens":7,"input_tokens":7,"output_tokens":7}],"tool_calls":[{"day":"2024-05-01","total":7,"status_success":7,"status_failure":7,"status_skipped":7,"approval_ask":7,"approval_always":7,"approval_never":7}],"tool_calls_by_name":[{"day":"2024-05-01","tool_name":"sample-text","count":7}],"session_durations":[{"day":"2024-05-01","total_duration_hours":0.5}]}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -10064,7 +10069,7 @@ fn get_workspace_stats_v1_admin_analytics_vibe_code_usage_by_workspace() -> Case
                 .admin()
                 .vibe_code_analytics()
                 .by_workspace(j::<i64>("7"), j::<i64>("7"))
-                .workspace_id(j::<String>("\"sample-text\""))
+                .workspace_id(j::<String>(r#""sample-text""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -10089,7 +10094,7 @@ fn get_organization_stats_v1_admin_analytics_vibe_code_usage_by_organization() -
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"start_time\":7,\"end_time\":7,\"next_edit_suggestions\":[{\"day\":\"2024-05-01\",\"total_suggestions\":7,\"outcome_accepted\":7,\"outcome_rejected\":7,\"outcome_timeout\":7,\"outcome_aborted\":7,\"outcome_dismissed\":7,\"force_generated_true\":7,\"force_generated_false\":7,\"surface_widget\":7,\"surface_ghost_text\":7}],\"next_edit_active_users\":[{\"day\":\"2024-05-01\",\"nb_active_users\":7}],\"next_edit_modified_loc\":[{\"day\":\"2024-05-01\",\"lines_inserted\":7,\"lines_deleted\":7,\"lines_unchanged\":7,\"lines_total\":7}]}"),
+            response: Some(r#"{"start_time":7,"end_time":7,"next_edit_suggestions":[{"day":"2024-05-01","total_suggestions":7,"outcome_accepted":7,"outcome_rejected":7,"outcome_timeout":7,"outcome_aborted":7,"outcome_dismissed":7,"force_generated_true":7,"force_generated_false":7,"surface_widget":7,"surface_ghost_text":7}],"next_edit_active_users":[{"day":"2024-05-01","nb_active_users":7}],"next_edit_modified_loc":[{"day":"2024-05-01","lines_inserted":7,"lines_deleted":7,"lines_unchanged":7,"lines_total":7}]}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -10116,10 +10121,10 @@ fn agents_api_v1_conversations_start_stream() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"inputs\":\"sample-text\",\"stream\":true,\"store\":true,\"handoff_execution\":\"client\",\"instructions\":\"sample-text\",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"name\":\"sample-text\",\"description\":\"sample-text\",\"metadata\":{\"key\":{\"any\":\"value\"}},\"agent_id\":\"sample-text\",\"agent_version\":7,\"model\":\"sample-text\"}"),
+            body: Some(r#"{"inputs":"sample-text","stream":true,"store":true,"handoff_execution":"client","instructions":"sample-text","tools":[{"type":"function","function":{"name":"sample-text","parameters":{"key":{"any":"value"}}}}],"completion_args":{"stop":"sample-text","presence_penalty":0.5,"frequency_penalty":0.5,"temperature":0.5,"top_p":0.5,"max_tokens":7,"random_seed":7,"prediction":{"type":"content","content":"sample-text"},"response_format":{"type":"text","json_schema":{"name":"sample-text","description":"sample-text","schema":{"key":{"any":"value"}},"strict":true}},"tool_choice":"auto","reasoning_effort":"none"},"guardrails":[{"block_on_error":true,"moderation_llm_v1":{"model_name":"sample-text","custom_category_thresholds":{},"ignore_other_categories":true,"action":"none"},"moderation_llm_v2":{"model_name":"sample-text","custom_category_thresholds":{},"ignore_other_categories":true,"action":"none"}}],"name":"sample-text","description":"sample-text","metadata":{"key":{"any":"value"}},"agent_id":"sample-text","agent_version":7,"model":"sample-text"}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"type\":\"conversation.response.started\",\"created_at\":\"2024-05-01T12:00:00Z\",\"conversation_id\":\"sample-text\"}"),
+            response: Some(r#"{"type":"conversation.response.started","created_at":"2024-05-01T12:00:00Z","conversation_id":"sample-text"}"#),
             kind: Kind::Sse,
         },
         call: None,
@@ -10131,7 +10136,7 @@ fn agents_api_v1_conversations_start_stream() -> Case {
                     j::<
                         ConversationStreamRequest,
                     >(
-                        "{\"inputs\":\"sample-text\",\"stream\":true,\"store\":true,\"handoff_execution\":\"client\",\"instructions\":\"sample-text\",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"name\":\"sample-text\",\"description\":\"sample-text\",\"metadata\":{\"key\":{\"any\":\"value\"}},\"agent_id\":\"sample-text\",\"agent_version\":7,\"model\":\"sample-text\"}",
+                        r#"{"inputs":"sample-text","stream":true,"store":true,"handoff_execution":"client","instructions":"sample-text","tools":[{"type":"function","function":{"name":"sample-text","parameters":{"key":{"any":"value"}}}}],"completion_args":{"stop":"sample-text","presence_penalty":0.5,"frequency_penalty":0.5,"temperature":0.5,"top_p":0.5,"max_tokens":7,"random_seed":7,"prediction":{"type":"content","content":"sample-text"},"response_format":{"type":"text","json_schema":{"name":"sample-text","description":"sample-text","schema":{"key":{"any":"value"}},"strict":true}},"tool_choice":"auto","reasoning_effort":"none"},"guardrails":[{"block_on_error":true,"moderation_llm_v1":{"model_name":"sample-text","custom_category_thresholds":{},"ignore_other_categories":true,"action":"none"},"moderation_llm_v2":{"model_name":"sample-text","custom_category_thresholds":{},"ignore_other_categories":true,"action":"none"}}],"name":"sample-text","description":"sample-text","metadata":{"key":{"any":"value"}},"agent_id":"sample-text","agent_version":7,"model":"sample-text"}"#,
                     ),
                 )
                 .send()
@@ -10151,10 +10156,10 @@ fn agents_api_v1_conversations_append_stream() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"inputs\":\"sample-text\",\"stream\":true,\"store\":true,\"handoff_execution\":\"client\",\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"tool_confirmations\":[{\"tool_call_id\":\"sample-text\",\"confirmation\":\"allow\"}]}"),
+            body: Some(r#"{"inputs":"sample-text","stream":true,"store":true,"handoff_execution":"client","completion_args":{"stop":"sample-text","presence_penalty":0.5,"frequency_penalty":0.5,"temperature":0.5,"top_p":0.5,"max_tokens":7,"random_seed":7,"prediction":{"type":"content","content":"sample-text"},"response_format":{"type":"text","json_schema":{"name":"sample-text","description":"sample-text","schema":{"key":{"any":"value"}},"strict":true}},"tool_choice":"auto","reasoning_effort":"none"},"tool_confirmations":[{"tool_call_id":"sample-text","confirmation":"allow"}]}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"type\":\"conversation.response.started\",\"created_at\":\"2024-05-01T12:00:00Z\",\"conversation_id\":\"sample-text\"}"),
+            response: Some(r#"{"type":"conversation.response.started","created_at":"2024-05-01T12:00:00Z","conversation_id":"sample-text"}"#),
             kind: Kind::Sse,
         },
         call: None,
@@ -10163,11 +10168,11 @@ fn agents_api_v1_conversations_append_stream() -> Case {
                 .beta()
                 .conversations()
                 .append_stream(
-                    j::<String>("\"p-conversation-id\""),
+                    j::<String>(r#""p-conversation-id""#),
                     j::<
                         ConversationAppendStreamRequest,
                     >(
-                        "{\"inputs\":\"sample-text\",\"stream\":true,\"store\":true,\"handoff_execution\":\"client\",\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"tool_confirmations\":[{\"tool_call_id\":\"sample-text\",\"confirmation\":\"allow\"}]}",
+                        r#"{"inputs":"sample-text","stream":true,"store":true,"handoff_execution":"client","completion_args":{"stop":"sample-text","presence_penalty":0.5,"frequency_penalty":0.5,"temperature":0.5,"top_p":0.5,"max_tokens":7,"random_seed":7,"prediction":{"type":"content","content":"sample-text"},"response_format":{"type":"text","json_schema":{"name":"sample-text","description":"sample-text","schema":{"key":{"any":"value"}},"strict":true}},"tool_choice":"auto","reasoning_effort":"none"},"tool_confirmations":[{"tool_call_id":"sample-text","confirmation":"allow"}]}"#,
                     ),
                 )
                 .send()
@@ -10187,10 +10192,10 @@ fn agents_api_v1_conversations_restart_stream() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"inputs\":\"sample-text\",\"stream\":true,\"store\":true,\"handoff_execution\":\"client\",\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"metadata\":{\"key\":{\"any\":\"value\"}},\"from_entry_id\":\"sample-text\",\"agent_version\":7}"),
+            body: Some(r#"{"inputs":"sample-text","stream":true,"store":true,"handoff_execution":"client","completion_args":{"stop":"sample-text","presence_penalty":0.5,"frequency_penalty":0.5,"temperature":0.5,"top_p":0.5,"max_tokens":7,"random_seed":7,"prediction":{"type":"content","content":"sample-text"},"response_format":{"type":"text","json_schema":{"name":"sample-text","description":"sample-text","schema":{"key":{"any":"value"}},"strict":true}},"tool_choice":"auto","reasoning_effort":"none"},"guardrails":[{"block_on_error":true,"moderation_llm_v1":{"model_name":"sample-text","custom_category_thresholds":{},"ignore_other_categories":true,"action":"none"},"moderation_llm_v2":{"model_name":"sample-text","custom_category_thresholds":{},"ignore_other_categories":true,"action":"none"}}],"metadata":{"key":{"any":"value"}},"from_entry_id":"sample-text","agent_version":7}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"type\":\"conversation.response.started\",\"created_at\":\"2024-05-01T12:00:00Z\",\"conversation_id\":\"sample-text\"}"),
+            response: Some(r#"{"type":"conversation.response.started","created_at":"2024-05-01T12:00:00Z","conversation_id":"sample-text"}"#),
             kind: Kind::Sse,
         },
         call: None,
@@ -10199,11 +10204,11 @@ fn agents_api_v1_conversations_restart_stream() -> Case {
                 .beta()
                 .conversations()
                 .restart_stream(
-                    j::<String>("\"p-conversation-id\""),
+                    j::<String>(r#""p-conversation-id""#),
                     j::<
                         ConversationRestartStreamRequest,
                     >(
-                        "{\"inputs\":\"sample-text\",\"stream\":true,\"store\":true,\"handoff_execution\":\"client\",\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"metadata\":{\"key\":{\"any\":\"value\"}},\"from_entry_id\":\"sample-text\",\"agent_version\":7}",
+                        r#"{"inputs":"sample-text","stream":true,"store":true,"handoff_execution":"client","completion_args":{"stop":"sample-text","presence_penalty":0.5,"frequency_penalty":0.5,"temperature":0.5,"top_p":0.5,"max_tokens":7,"random_seed":7,"prediction":{"type":"content","content":"sample-text"},"response_format":{"type":"text","json_schema":{"name":"sample-text","description":"sample-text","schema":{"key":{"any":"value"}},"strict":true}},"tool_choice":"auto","reasoning_effort":"none"},"guardrails":[{"block_on_error":true,"moderation_llm_v1":{"model_name":"sample-text","custom_category_thresholds":{},"ignore_other_categories":true,"action":"none"},"moderation_llm_v2":{"model_name":"sample-text","custom_category_thresholds":{},"ignore_other_categories":true,"action":"none"}}],"metadata":{"key":{"any":"value"}},"from_entry_id":"sample-text","agent_version":7}"#,
                     ),
                 )
                 .send()
@@ -10226,7 +10231,7 @@ fn audio_api_v1_transcriptions_post_stream() -> Case {
             body: None,
             multipart_fields: Some(&["model"]),
             status: 200u16,
-            response: Some("{\"type\":\"transcription.text.delta\",\"text\":\"sample-text\"}"),
+            response: Some(r#"{"type":"transcription.text.delta","text":"sample-text"}"#),
             kind: Kind::Sse,
         },
         call: None,
@@ -10266,14 +10271,14 @@ fn connector_get_v1() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"title\":\"sample-text\",\"description\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"modified_at\":\"2024-05-01T12:00:00Z\",\"server\":\"sample-text\",\"protocol\":\"mcp\",\"icon_url\":\"sample-text\",\"server_card\":{\"$schema\":\"sample-text\",\"name\":\"sample-text\",\"version\":\"sample-text\",\"capabilities\":{\"experimental\":{\"key\":{\"key\":{\"any\":\"value\"}}},\"logging\":{\"key\":{\"any\":\"value\"}},\"prompts\":{\"listChanged\":true},\"resources\":{\"subscribe\":true,\"listChanged\":true},\"tools\":{\"listChanged\":true},\"completions\":{\"key\":{\"any\":\"value\"}},\"tasks\":{\"list\":{\"key\":{\"any\":\"value\"}},\"cancel\":{\"key\":{\"any\":\"value\"}},\"requests\":{}}},\"title\":\"sample-text\",\"description\":\"sample-text\",\"websiteUrl\":\"sample-text\",\"repository\":{\"url\":\"sample-text\",\"source\":\"sample-text\",\"subfolder\":\"sample-text\"},\"icons\":[{\"src\":\"sample-text\",\"mimeType\":\"sample-text\",\"sizes\":[\"sample-text\"]}],\"remotes\":[{\"type\":\"streamable-http\",\"url\":\"sample-text\",\"supportedProtocolVersions\":[\"sample-text\"],\"headers\":[{\"name\":\"sample-text\",\"description\":\"sample-text\"}],\"authentication\":{\"required\":true}}],\"requires\":{\"experimental\":{\"key\":{\"key\":{\"any\":\"value\"}}},\"sampling\":{\"context\":{\"key\":{\"any\":\"value\"}},\"tools\":{\"key\":{\"any\":\"value\"}}},\"elicitation\":{\"form\":{\"key\":{\"any\":\"value\"}},\"url\":{\"key\":{\"any\":\"value\"}}},\"roots\":{\"listChanged\":true},\"tasks\":{\"list\":{\"key\":{\"any\":\"value\"}},\"cancel\":{\"key\":{\"any\":\"value\"}},\"requests\":{}}},\"resources\":\"dynamic\",\"tools\":\"dynamic\",\"prompts\":\"dynamic\",\"_meta\":{\"ai.mistral/turbine\":{\"system_prompt_name\":\"sample-text\",\"locale\":{}}}},\"owner_id\":\"sample-text\",\"owner_type\":\"user\",\"visibility\":\"shared_global\",\"creator_id\":\"sample-text\",\"locale\":{\"name\":{\"key\":\"sample-text\"},\"description\":{\"key\":\"sample-text\"},\"usage_sentence\":{\"key\":\"sample-text\"}},\"system_prompt\":\"sample-text\",\"supported_auth_methods\":[{\"method_type\":\"oauth2\",\"headers\":[{\"name\":\"sample-text\"}],\"global_headers\":{\"key\":{\"value\":\"sample-text\"}},\"has_default_credentials\":true,\"oauth2_server_metadata\":{\"issuer\":\"https://example.com/resource\",\"authorization_endpoint\":\"https://example.com/resource\",\"token_endpoint\":\"https://example.com/resource\",\"registration_endpoint\":\"https://example.com/resource\",\"scopes_supported\":[\"sample-text\"],\"response_types_supported\":[\"sample-text\"],\"response_modes_supported\":[\"sample-text\"],\"grant_types_supported\":[\"sample-text\"],\"token_endpoint_auth_methods_supported\":[\"sample-text\"],\"token_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"service_documentation\":\"https://example.com/resource\",\"ui_locales_supported\":[\"sample-text\"],\"op_policy_uri\":\"https://example.com/resource\",\"op_tos_uri\":\"https://example.com/resource\",\"revocation_endpoint\":\"https://example.com/resource\",\"revocation_endpoint_auth_methods_supported\":[\"sample-text\"],\"revocation_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"introspection_endpoint\":\"https://example.com/resource\",\"introspection_endpoint_auth_methods_supported\":[\"sample-text\"],\"introspection_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"code_challenge_methods_supported\":[\"sample-text\"],\"client_id_metadata_document_supported\":true,\"x_source\":\"autodiscovery\",\"x_resource_url\":\"sample-text\",\"x_scope\":\"sample-text\"}}],\"connection_preferences\":[{\"name\":\"sample-text\",\"tool_configuration\":{\"requires_confirmation\":[\"sample-text\"],\"skip_confirmation\":[\"sample-text\"],\"include\":[\"sample-text\"],\"exclude\":[\"sample-text\"]},\"is_default\":true,\"consumer_type\":\"user\"}],\"connection_credentials\":[{\"name\":\"sample-text\",\"title\":\"sample-text\",\"authentication_type\":\"oauth2\",\"scope\":\"user\",\"status\":{\"status_type\":\"valid\",\"last_checked_at\":\"2024-05-01T12:00:00Z\",\"error_http_code\":7,\"error_message\":\"oauth expired\"},\"is_default\":true}],\"active\":true,\"private_tool_execution\":true,\"mistral\":true,\"is_authenticated\":true,\"tools\":[{\"id\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"system_prompt\":\"sample-text\",\"locale\":{\"name\":{\"key\":\"sample-text\"},\"description\":{\"key\":\"sample-text\"},\"usage_sentence\":{\"key\":\"sample-text\"}},\"jsonschema\":{\"key\":{\"any\":\"value\"}},\"execution_config\":{\"type\":\"sample-text\"},\"visibility\":\"shared_global\",\"created_at\":\"2024-05-01T12:00:00Z\",\"modified_at\":\"2024-05-01T12:00:00Z\",\"active\":true}],\"system_prompt_route\":\"sample-text\",\"connection_config\":{\"type\":\"mcp\",\"base_url\":\"sample-text\",\"headers\":{\"key\":\"sample-text\"},\"signed\":true},\"execution_env\":{\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"tool_execution_data\":{\"integrations\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"connection_config\":{\"type\":\"mcp\"}}],\"tools\":[{\"name\":\"sample-text\",\"integration_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"execution_config\":{\"type\":\"sample-text\"}}],\"use_connectors_gateway\":true},\"errors\":[\"sample-text\"]}}"),
+            response: Some(r#"{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","name":"sample-text","title":"sample-text","description":"sample-text","created_at":"2024-05-01T12:00:00Z","modified_at":"2024-05-01T12:00:00Z","server":"sample-text","protocol":"mcp","icon_url":"sample-text","server_card":{"$schema":"sample-text","name":"sample-text","version":"sample-text","capabilities":{"experimental":{"key":{"key":{"any":"value"}}},"logging":{"key":{"any":"value"}},"prompts":{"listChanged":true},"resources":{"subscribe":true,"listChanged":true},"tools":{"listChanged":true},"completions":{"key":{"any":"value"}},"tasks":{"list":{"key":{"any":"value"}},"cancel":{"key":{"any":"value"}},"requests":{}}},"title":"sample-text","description":"sample-text","websiteUrl":"sample-text","repository":{"url":"sample-text","source":"sample-text","subfolder":"sample-text"},"icons":[{"src":"sample-text","mimeType":"sample-text","sizes":["sample-text"]}],"remotes":[{"type":"streamable-http","url":"sample-text","supportedProtocolVersions":["sample-text"],"headers":[{"name":"sample-text","description":"sample-text"}],"authentication":{"required":true}}],"requires":{"experimental":{"key":{"key":{"any":"value"}}},"sampling":{"context":{"key":{"any":"value"}},"tools":{"key":{"any":"value"}}},"elicitation":{"form":{"key":{"any":"value"}},"url":{"key":{"any":"value"}}},"roots":{"listChanged":true},"tasks":{"list":{"key":{"any":"value"}},"cancel":{"key":{"any":"value"}},"requests":{}}},"resources":"dynamic","tools":"dynamic","prompts":"dynamic","_meta":{"ai.mistral/turbine":{"system_prompt_name":"sample-text","locale":{}}}},"owner_id":"sample-text","owner_type":"user","visibility":"shared_global","creator_id":"sample-text","locale":{"name":{"key":"sample-text"},"description":{"key":"sample-text"},"usage_sentence":{"key":"sample-text"}},"system_prompt":"sample-text","supported_auth_methods":[{"method_type":"oauth2","headers":[{"name":"sample-text"}],"global_headers":{"key":{"value":"sample-text"}},"has_default_credentials":true,"oauth2_server_metadata":{"issuer":"https://example.com/resource","authorization_endpoint":"https://example.com/resource","token_endpoint":"https://example.com/resource","registration_endpoint":"https://example.com/resource","scopes_supported":["sample-text"],"response_types_supported":["sample-text"],"response_modes_supported":["sample-text"],"grant_types_supported":["sample-text"],"token_endpoint_auth_methods_supported":["sample-text"],"token_endpoint_auth_signing_alg_values_supported":["sample-text"],"service_documentation":"https://example.com/resource","ui_locales_supported":["sample-text"],"op_policy_uri":"https://example.com/resource","op_tos_uri":"https://example.com/resource","revocation_endpoint":"https://example.com/resource","revocation_endpoint_auth_methods_supported":["sample-text"],"revocation_endpoint_auth_signing_alg_values_supported":["sample-text"],"introspection_endpoint":"https://example.com/resource","introspection_endpoint_auth_methods_supported":["sample-text"],"introspection_endpoint_auth_signing_alg_values_supported":["sample-text"],"code_challenge_methods_supported":["sample-text"],"client_id_metadata_document_supported":true,"x_source":"autodiscovery","x_resource_url":"sample-text","x_scope":"sample-text"}}],"connection_preferences":[{"name":"sample-text","tool_configuration":{"requires_confirmation":["sample-text"],"skip_confirmation":["sample-text"],"include":["sample-text"],"exclude":["sample-text"]},"is_default":true,"consumer_type":"user"}],"connection_credentials":[{"name":"sample-text","title":"sample-text","authentication_type":"oauth2","scope":"user","status":{"status_type":"valid","last_checked_at":"2024-05-01T12:00:00Z","error_http_code":7,"error_message":"oauth expired"},"is_default":true}],"active":true,"private_tool_execution":true,"mistral":true,"is_authenticated":true,"tools":[{"id":"sample-text","name":"sample-text","description":"sample-text","system_prompt":"sample-text","locale":{"name":{"key":"sample-text"},"description":{"key":"sample-text"},"usage_sentence":{"key":"sample-text"}},"jsonschema":{"key":{"any":"value"}},"execution_config":{"type":"sample-text"},"visibility":"shared_global","created_at":"2024-05-01T12:00:00Z","modified_at":"2024-05-01T12:00:00Z","active":true}],"system_prompt_route":"sample-text","connection_config":{"type":"mcp","base_url":"sample-text","headers":{"key":"sample-text"},"signed":true},"execution_env":{"tools":[{"type":"function","function":{"name":"sample-text","parameters":{"key":{"any":"value"}}}}],"tool_execution_data":{"integrations":[{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","name":"sample-text","connection_config":{"type":"mcp"}}],"tools":[{"name":"sample-text","integration_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","execution_config":{"type":"sample-text"}}],"use_connectors_gateway":true},"errors":["sample-text"]}}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .connectors()
-                .get(j::<ConnectorIdOrName>("\"sample-text\""))
+                .get(j::<ConnectorIdOrName>(r#""sample-text""#))
                 .fetch_user_data(j::<bool>("true"))
                 .fetch_customer_data(j::<bool>("true"))
                 .send()
@@ -10297,14 +10302,14 @@ fn connector_delete_v1() -> Case {
             body: None,
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"message\":\"sample-text\"}"),
+            response: Some(r#"{"message":"sample-text"}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .connectors()
-                .delete(j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""))
+                .delete(j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -10323,10 +10328,10 @@ fn connector_update_v1() -> Case {
             query: &[],
             headers: &[],
             auth: Some(("authorization", "Bearer test-ApiKey")),
-            body: Some("{\"title\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"icon_url\":\"sample-text\",\"system_prompt\":\"sample-text\",\"protocol\":\"mcp\",\"server\":\"https://example.com/resource\",\"auth_methods\":[{\"method_type\":\"oauth2\",\"auth_direction\":\"inbound\",\"headers\":[{\"name\":\"sample-text\"}],\"global_headers\":{\"key\":{\"value\":\"sample-text\"}},\"oauth2_metadata_secrets\":{\"client_id\":\"sample-text\",\"client_secret\":\"sample-text\",\"client_id_issued_at\":7,\"client_secret_expires_at\":7},\"oauth2_server_metadata\":{\"issuer\":\"https://example.com/resource\",\"authorization_endpoint\":\"https://example.com/resource\",\"token_endpoint\":\"https://example.com/resource\",\"registration_endpoint\":\"https://example.com/resource\",\"scopes_supported\":[\"sample-text\"],\"response_types_supported\":[\"sample-text\"],\"response_modes_supported\":[\"sample-text\"],\"grant_types_supported\":[\"sample-text\"],\"token_endpoint_auth_methods_supported\":[\"sample-text\"],\"token_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"service_documentation\":\"https://example.com/resource\",\"ui_locales_supported\":[\"sample-text\"],\"op_policy_uri\":\"https://example.com/resource\",\"op_tos_uri\":\"https://example.com/resource\",\"revocation_endpoint\":\"https://example.com/resource\",\"revocation_endpoint_auth_methods_supported\":[\"sample-text\"],\"revocation_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"introspection_endpoint\":\"https://example.com/resource\",\"introspection_endpoint_auth_methods_supported\":[\"sample-text\"],\"introspection_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"code_challenge_methods_supported\":[\"sample-text\"],\"client_id_metadata_document_supported\":true,\"x_source\":\"autodiscovery\",\"x_resource_url\":\"sample-text\",\"x_scope\":\"sample-text\"}}]}"),
+            body: Some(r#"{"title":"sample-text","name":"sample-text","description":"sample-text","icon_url":"sample-text","system_prompt":"sample-text","protocol":"mcp","server":"https://example.com/resource","auth_methods":[{"method_type":"oauth2","auth_direction":"inbound","headers":[{"name":"sample-text"}],"global_headers":{"key":{"value":"sample-text"}},"oauth2_metadata_secrets":{"client_id":"sample-text","client_secret":"sample-text","client_id_issued_at":7,"client_secret_expires_at":7},"oauth2_server_metadata":{"issuer":"https://example.com/resource","authorization_endpoint":"https://example.com/resource","token_endpoint":"https://example.com/resource","registration_endpoint":"https://example.com/resource","scopes_supported":["sample-text"],"response_types_supported":["sample-text"],"response_modes_supported":["sample-text"],"grant_types_supported":["sample-text"],"token_endpoint_auth_methods_supported":["sample-text"],"token_endpoint_auth_signing_alg_values_supported":["sample-text"],"service_documentation":"https://example.com/resource","ui_locales_supported":["sample-text"],"op_policy_uri":"https://example.com/resource","op_tos_uri":"https://example.com/resource","revocation_endpoint":"https://example.com/resource","revocation_endpoint_auth_methods_supported":["sample-text"],"revocation_endpoint_auth_signing_alg_values_supported":["sample-text"],"introspection_endpoint":"https://example.com/resource","introspection_endpoint_auth_methods_supported":["sample-text"],"introspection_endpoint_auth_signing_alg_values_supported":["sample-text"],"code_challenge_methods_supported":["sample-text"],"client_id_metadata_document_supported":true,"x_source":"autodiscovery","x_resource_url":"sample-text","x_scope":"sample-text"}}]}"#),
             multipart_fields: None,
             status: 200u16,
-            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"title\":\"sample-text\",\"description\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"modified_at\":\"2024-05-01T12:00:00Z\",\"server\":\"sample-text\",\"protocol\":\"mcp\",\"icon_url\":\"sample-text\",\"server_card\":{\"$schema\":\"sample-text\",\"name\":\"sample-text\",\"version\":\"sample-text\",\"capabilities\":{\"experimental\":{\"key\":{\"key\":{\"any\":\"value\"}}},\"logging\":{\"key\":{\"any\":\"value\"}},\"prompts\":{\"listChanged\":true},\"resources\":{\"subscribe\":true,\"listChanged\":true},\"tools\":{\"listChanged\":true},\"completions\":{\"key\":{\"any\":\"value\"}},\"tasks\":{\"list\":{\"key\":{\"any\":\"value\"}},\"cancel\":{\"key\":{\"any\":\"value\"}},\"requests\":{}}},\"title\":\"sample-text\",\"description\":\"sample-text\",\"websiteUrl\":\"sample-text\",\"repository\":{\"url\":\"sample-text\",\"source\":\"sample-text\",\"subfolder\":\"sample-text\"},\"icons\":[{\"src\":\"sample-text\",\"mimeType\":\"sample-text\",\"sizes\":[\"sample-text\"]}],\"remotes\":[{\"type\":\"streamable-http\",\"url\":\"sample-text\",\"supportedProtocolVersions\":[\"sample-text\"],\"headers\":[{\"name\":\"sample-text\",\"description\":\"sample-text\"}],\"authentication\":{\"required\":true}}],\"requires\":{\"experimental\":{\"key\":{\"key\":{\"any\":\"value\"}}},\"sampling\":{\"context\":{\"key\":{\"any\":\"value\"}},\"tools\":{\"key\":{\"any\":\"value\"}}},\"elicitation\":{\"form\":{\"key\":{\"any\":\"value\"}},\"url\":{\"key\":{\"any\":\"value\"}}},\"roots\":{\"listChanged\":true},\"tasks\":{\"list\":{\"key\":{\"any\":\"value\"}},\"cancel\":{\"key\":{\"any\":\"value\"}},\"requests\":{}}},\"resources\":\"dynamic\",\"tools\":\"dynamic\",\"prompts\":\"dynamic\",\"_meta\":{\"ai.mistral/turbine\":{\"system_prompt_name\":\"sample-text\",\"locale\":{}}}},\"owner_id\":\"sample-text\",\"owner_type\":\"user\",\"visibility\":\"shared_global\",\"creator_id\":\"sample-text\",\"locale\":{\"name\":{\"key\":\"sample-text\"},\"description\":{\"key\":\"sample-text\"},\"usage_sentence\":{\"key\":\"sample-text\"}},\"system_prompt\":\"sample-text\",\"supported_auth_methods\":[{\"method_type\":\"oauth2\",\"headers\":[{\"name\":\"sample-text\"}],\"global_headers\":{\"key\":{\"value\":\"sample-text\"}},\"has_default_credentials\":true,\"oauth2_server_metadata\":{\"issuer\":\"https://example.com/resource\",\"authorization_endpoint\":\"https://example.com/resource\",\"token_endpoint\":\"https://example.com/resource\",\"registration_endpoint\":\"https://example.com/resource\",\"scopes_supported\":[\"sample-text\"],\"response_types_supported\":[\"sample-text\"],\"response_modes_supported\":[\"sample-text\"],\"grant_types_supported\":[\"sample-text\"],\"token_endpoint_auth_methods_supported\":[\"sample-text\"],\"token_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"service_documentation\":\"https://example.com/resource\",\"ui_locales_supported\":[\"sample-text\"],\"op_policy_uri\":\"https://example.com/resource\",\"op_tos_uri\":\"https://example.com/resource\",\"revocation_endpoint\":\"https://example.com/resource\",\"revocation_endpoint_auth_methods_supported\":[\"sample-text\"],\"revocation_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"introspection_endpoint\":\"https://example.com/resource\",\"introspection_endpoint_auth_methods_supported\":[\"sample-text\"],\"introspection_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"code_challenge_methods_supported\":[\"sample-text\"],\"client_id_metadata_document_supported\":true,\"x_source\":\"autodiscovery\",\"x_resource_url\":\"sample-text\",\"x_scope\":\"sample-text\"}}],\"connection_preferences\":[{\"name\":\"sample-text\",\"tool_configuration\":{\"requires_confirmation\":[\"sample-text\"],\"skip_confirmation\":[\"sample-text\"],\"include\":[\"sample-text\"],\"exclude\":[\"sample-text\"]},\"is_default\":true,\"consumer_type\":\"user\"}],\"connection_credentials\":[{\"name\":\"sample-text\",\"title\":\"sample-text\",\"authentication_type\":\"oauth2\",\"scope\":\"user\",\"status\":{\"status_type\":\"valid\",\"last_checked_at\":\"2024-05-01T12:00:00Z\",\"error_http_code\":7,\"error_message\":\"oauth expired\"},\"is_default\":true}],\"active\":true,\"private_tool_execution\":true,\"mistral\":true,\"is_authenticated\":true,\"tools\":[{\"id\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"system_prompt\":\"sample-text\",\"locale\":{\"name\":{\"key\":\"sample-text\"},\"description\":{\"key\":\"sample-text\"},\"usage_sentence\":{\"key\":\"sample-text\"}},\"jsonschema\":{\"key\":{\"any\":\"value\"}},\"execution_config\":{\"type\":\"sample-text\"},\"visibility\":\"shared_global\",\"created_at\":\"2024-05-01T12:00:00Z\",\"modified_at\":\"2024-05-01T12:00:00Z\",\"active\":true}],\"system_prompt_route\":\"sample-text\",\"connection_config\":{\"type\":\"mcp\",\"base_url\":\"sample-text\",\"headers\":{\"key\":\"sample-text\"},\"signed\":true},\"execution_env\":{\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"tool_execution_data\":{\"integrations\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"connection_config\":{\"type\":\"mcp\"}}],\"tools\":[{\"name\":\"sample-text\",\"integration_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"execution_config\":{\"type\":\"sample-text\"}}],\"use_connectors_gateway\":true},\"errors\":[\"sample-text\"]}}"),
+            response: Some(r#"{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","name":"sample-text","title":"sample-text","description":"sample-text","created_at":"2024-05-01T12:00:00Z","modified_at":"2024-05-01T12:00:00Z","server":"sample-text","protocol":"mcp","icon_url":"sample-text","server_card":{"$schema":"sample-text","name":"sample-text","version":"sample-text","capabilities":{"experimental":{"key":{"key":{"any":"value"}}},"logging":{"key":{"any":"value"}},"prompts":{"listChanged":true},"resources":{"subscribe":true,"listChanged":true},"tools":{"listChanged":true},"completions":{"key":{"any":"value"}},"tasks":{"list":{"key":{"any":"value"}},"cancel":{"key":{"any":"value"}},"requests":{}}},"title":"sample-text","description":"sample-text","websiteUrl":"sample-text","repository":{"url":"sample-text","source":"sample-text","subfolder":"sample-text"},"icons":[{"src":"sample-text","mimeType":"sample-text","sizes":["sample-text"]}],"remotes":[{"type":"streamable-http","url":"sample-text","supportedProtocolVersions":["sample-text"],"headers":[{"name":"sample-text","description":"sample-text"}],"authentication":{"required":true}}],"requires":{"experimental":{"key":{"key":{"any":"value"}}},"sampling":{"context":{"key":{"any":"value"}},"tools":{"key":{"any":"value"}}},"elicitation":{"form":{"key":{"any":"value"}},"url":{"key":{"any":"value"}}},"roots":{"listChanged":true},"tasks":{"list":{"key":{"any":"value"}},"cancel":{"key":{"any":"value"}},"requests":{}}},"resources":"dynamic","tools":"dynamic","prompts":"dynamic","_meta":{"ai.mistral/turbine":{"system_prompt_name":"sample-text","locale":{}}}},"owner_id":"sample-text","owner_type":"user","visibility":"shared_global","creator_id":"sample-text","locale":{"name":{"key":"sample-text"},"description":{"key":"sample-text"},"usage_sentence":{"key":"sample-text"}},"system_prompt":"sample-text","supported_auth_methods":[{"method_type":"oauth2","headers":[{"name":"sample-text"}],"global_headers":{"key":{"value":"sample-text"}},"has_default_credentials":true,"oauth2_server_metadata":{"issuer":"https://example.com/resource","authorization_endpoint":"https://example.com/resource","token_endpoint":"https://example.com/resource","registration_endpoint":"https://example.com/resource","scopes_supported":["sample-text"],"response_types_supported":["sample-text"],"response_modes_supported":["sample-text"],"grant_types_supported":["sample-text"],"token_endpoint_auth_methods_supported":["sample-text"],"token_endpoint_auth_signing_alg_values_supported":["sample-text"],"service_documentation":"https://example.com/resource","ui_locales_supported":["sample-text"],"op_policy_uri":"https://example.com/resource","op_tos_uri":"https://example.com/resource","revocation_endpoint":"https://example.com/resource","revocation_endpoint_auth_methods_supported":["sample-text"],"revocation_endpoint_auth_signing_alg_values_supported":["sample-text"],"introspection_endpoint":"https://example.com/resource","introspection_endpoint_auth_methods_supported":["sample-text"],"introspection_endpoint_auth_signing_alg_values_supported":["sample-text"],"code_challenge_methods_supported":["sample-text"],"client_id_metadata_document_supported":true,"x_source":"autodiscovery","x_resource_url":"sample-text","x_scope":"sample-text"}}],"connection_preferences":[{"name":"sample-text","tool_configuration":{"requires_confirmation":["sample-text"],"skip_confirmation":["sample-text"],"include":["sample-text"],"exclude":["sample-text"]},"is_default":true,"consumer_type":"user"}],"connection_credentials":[{"name":"sample-text","title":"sample-text","authentication_type":"oauth2","scope":"user","status":{"status_type":"valid","last_checked_at":"2024-05-01T12:00:00Z","error_http_code":7,"error_message":"oauth expired"},"is_default":true}],"active":true,"private_tool_execution":true,"mistral":true,"is_authenticated":true,"tools":[{"id":"sample-text","name":"sample-text","description":"sample-text","system_prompt":"sample-text","locale":{"name":{"key":"sample-text"},"description":{"key":"sample-text"},"usage_sentence":{"key":"sample-text"}},"jsonschema":{"key":{"any":"value"}},"execution_config":{"type":"sample-text"},"visibility":"shared_global","created_at":"2024-05-01T12:00:00Z","modified_at":"2024-05-01T12:00:00Z","active":true}],"system_prompt_route":"sample-text","connection_config":{"type":"mcp","base_url":"sample-text","headers":{"key":"sample-text"},"signed":true},"execution_env":{"tools":[{"type":"function","function":{"name":"sample-text","parameters":{"key":{"any":"value"}}}}],"tool_execution_data":{"integrations":[{"id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","name":"sample-text","connection_config":{"type":"mcp"}}],"tools":[{"name":"sample-text","integration_id":"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f","execution_config":{"type":"sample-text"}}],"use_connectors_gateway":true},"errors":["sample-text"]}}"#),
             kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
@@ -10334,11 +10339,11 @@ fn connector_update_v1() -> Case {
                 .beta()
                 .connectors()
                 .update(
-                    j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
+                    j::<String>(r#""3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f""#),
                     j::<
                         UpdateConnectorRequest,
                     >(
-                        "{\"title\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"icon_url\":\"sample-text\",\"system_prompt\":\"sample-text\",\"protocol\":\"mcp\",\"server\":\"https://example.com/resource\",\"auth_methods\":[{\"method_type\":\"oauth2\",\"auth_direction\":\"inbound\",\"headers\":[{\"name\":\"sample-text\"}],\"global_headers\":{\"key\":{\"value\":\"sample-text\"}},\"oauth2_metadata_secrets\":{\"client_id\":\"sample-text\",\"client_secret\":\"sample-text\",\"client_id_issued_at\":7,\"client_secret_expires_at\":7},\"oauth2_server_metadata\":{\"issuer\":\"https://example.com/resource\",\"authorization_endpoint\":\"https://example.com/resource\",\"token_endpoint\":\"https://example.com/resource\",\"registration_endpoint\":\"https://example.com/resource\",\"scopes_supported\":[\"sample-text\"],\"response_types_supported\":[\"sample-text\"],\"response_modes_supported\":[\"sample-text\"],\"grant_types_supported\":[\"sample-text\"],\"token_endpoint_auth_methods_supported\":[\"sample-text\"],\"token_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"service_documentation\":\"https://example.com/resource\",\"ui_locales_supported\":[\"sample-text\"],\"op_policy_uri\":\"https://example.com/resource\",\"op_tos_uri\":\"https://example.com/resource\",\"revocation_endpoint\":\"https://example.com/resource\",\"revocation_endpoint_auth_methods_supported\":[\"sample-text\"],\"revocation_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"introspection_endpoint\":\"https://example.com/resource\",\"introspection_endpoint_auth_methods_supported\":[\"sample-text\"],\"introspection_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"code_challenge_methods_supported\":[\"sample-text\"],\"client_id_metadata_document_supported\":true,\"x_source\":\"autodiscovery\",\"x_resource_url\":\"sample-text\",\"x_scope\":\"sample-text\"}}]}",
+                        r#"{"title":"sample-text","name":"sample-text","description":"sample-text","icon_url":"sample-text","system_prompt":"sample-text","protocol":"mcp","server":"https://example.com/resource","auth_methods":[{"method_type":"oauth2","auth_direction":"inbound","headers":[{"name":"sample-text"}],"global_headers":{"key":{"value":"sample-text"}},"oauth2_metadata_secrets":{"client_id":"sample-text","client_secret":"sample-text","client_id_issued_at":7,"client_secret_expires_at":7},"oauth2_server_metadata":{"issuer":"https://example.com/resource","authorization_endpoint":"https://example.com/resource","token_endpoint":"https://example.com/resource","registration_endpoint":"https://example.com/resource","scopes_supported":["sample-text"],"response_types_supported":["sample-text"],"response_modes_supported":["sample-text"],"grant_types_supported":["sample-text"],"token_endpoint_auth_methods_supported":["sample-text"],"token_endpoint_auth_signing_alg_values_supported":["sample-text"],"service_documentation":"https://example.com/resource","ui_locales_supported":["sample-text"],"op_policy_uri":"https://example.com/resource","op_tos_uri":"https://example.com/resource","revocation_endpoint":"https://example.com/resource","revocation_endpoint_auth_methods_supported":["sample-text"],"revocation_endpoint_auth_signing_alg_values_supported":["sample-text"],"introspection_endpoint":"https://example.com/resource","introspection_endpoint_auth_methods_supported":["sample-text"],"introspection_endpoint_auth_signing_alg_values_supported":["sample-text"],"code_challenge_methods_supported":["sample-text"],"client_id_metadata_document_supported":true,"x_source":"autodiscovery","x_resource_url":"sample-text","x_scope":"sample-text"}}]}"#,
                     ),
                 )
                 .send()
