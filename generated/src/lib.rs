@@ -130,6 +130,9 @@ pub mod mcp;
 #[cfg(feature = "otel")]
 #[cfg_attr(docsrs, doc(cfg(feature = "otel")))]
 pub mod otel;
+#[cfg(all(feature = "otel-export", feature = "otel"))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "otel-export", feature = "otel"))))]
+pub mod telemetry;
 #[cfg(feature = "azure")]
 #[cfg_attr(docsrs, doc(cfg(feature = "azure")))]
 pub mod azure;

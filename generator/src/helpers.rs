@@ -114,6 +114,21 @@ pub const HELPERS: &[Helper] = &[
             doc: "`mistral_sdk::otel`: OpenTelemetry GenAI spans and metrics for every call (a middleware), on the `opentelemetry` API crate",
         }),
     },
+    Helper {
+        name: "telemetry",
+        source: include_str!("../../templates/helpers/telemetry.rs"),
+        feature: Some(HelperFeature {
+            name: "otel-export",
+            enables: &["otel", "dep:opentelemetry_sdk", "dep:opentelemetry-otlp", "dep:opentelemetry-http", "dep:regex", "tokio/rt"],
+            dependencies: &[
+                r#"opentelemetry_sdk = { version = "0.33", default-features = false, features = ["trace"], optional = true }"#,
+                r#"opentelemetry-otlp = { version = "0.33", default-features = false, features = ["http-proto", "trace"], optional = true }"#,
+                r#"opentelemetry-http = { version = "0.33", default-features = false, optional = true }"#,
+                r#"regex = { version = "1", optional = true }"#,
+            ],
+            doc: "`mistral_sdk::telemetry`: export to Mistral's observability as the official SDKs do (`MISTRAL_SDK_TELEMETRY=dedicated|global`, OTLP/HTTP, spans redacted), on `opentelemetry_sdk` and `opentelemetry-otlp`",
+        }),
+    },
 ];
 
 pub fn find(name: &str) -> Option<&'static Helper> {

@@ -105,7 +105,7 @@ impl Otel {
     pub fn with_providers<T, M>(tracer_provider: &T, meter_provider: &M) -> Self
     where
         T: opentelemetry::global::ObjectSafeTracerProvider,
-        M: MeterProvider,
+        M: MeterProvider + ?Sized,
     {
         Self::build(BoxedTracer::new(tracer_provider.boxed_tracer(scope())), meter_provider.meter_with_scope(scope()))
     }

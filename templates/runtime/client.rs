@@ -38,6 +38,7 @@ pub struct Client {
     pub(crate) inner: Arc<Inner>,
 }
 
+#[derive(Clone)]
 pub(crate) struct Inner {
     pub(crate) http: reqwest::Client,
     /// Where calls go and how they are authorized (Mistral's API unless set otherwise).
@@ -108,6 +109,15 @@ impl Client {
             return Err(Error::Config(format!("{} is not set (or not UTF-8)", vars.join(" nor "))));
         }
         builder.build()
+    }
+
+    /// This client with one more middleware after its own (see [`ClientBuilder::middleware`]):
+    /// a new client sharing the connection pool, the provider and every other setting; this one
+    /// is unchanged.
+    pub fn with_middleware(&self, middleware: impl super::middleware::Middleware) -> Client {
+        let mut inner = Inner::clone(&self.inner);
+        inner.middleware.push(Arc::new(middleware));
+        Client { inner: Arc::new(inner) }
     }
 
     /// Every setting, with defaults for the rest.

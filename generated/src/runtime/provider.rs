@@ -71,6 +71,13 @@ pub trait Provider: Send + Sync + std::fmt::Debug + 'static {
     fn base_url(&self) -> &str;
     /// The route of one attempt.
     fn route<'a>(&'a self, call: &'a Call<'a>) -> ProviderFuture<'a, Route<'a>>;
+    /// The `Authorization` header for Mistral's own services outside the API's operations (the
+    /// telemetry export sends the client's key as a bearer token, as the official SDKs do);
+    /// `None` for a provider that does not hold a Mistral key.
+    #[doc(hidden)]
+    fn bearer(&self) -> Option<HeaderValue> {
+        None
+    }
 }
 
 /// Mistral's own API: the configured server (or the call's override), and the key of the first
@@ -125,6 +132,10 @@ impl Provider for Mistral {
 
     fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    fn bearer(&self) -> Option<HeaderValue> {
+        self.key_headers.iter().flatten().find(|(name, _)| name == reqwest::header::AUTHORIZATION).map(|(_, value)| value.clone())
     }
 
     fn route<'a>(&'a self, call: &'a Call<'a>) -> ProviderFuture<'a, Route<'a>> {
