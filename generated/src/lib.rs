@@ -62,6 +62,9 @@ pub mod completion;
 pub mod answers;
 pub mod prelude;
 pub mod jobs;
+#[cfg(all(feature = "batch", feature = "files"))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "batch", feature = "files"))))]
+pub mod batch;
 #[cfg(
     all(
         feature = "structured-outputs",

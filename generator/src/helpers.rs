@@ -57,6 +57,7 @@ pub const HELPERS: &[Helper] = &[
     Helper { name: "answers", source: include_str!("../../templates/helpers/answers.rs"), feature: None },
     Helper { name: "prelude", source: include_str!("../../templates/helpers/prelude.rs"), feature: None },
     Helper { name: "jobs", source: include_str!("../../templates/helpers/jobs.rs"), feature: None },
+    Helper { name: "batch", source: include_str!("../../templates/helpers/batch.rs"), feature: None },
     Helper {
         name: "structured",
         source: include_str!("../../templates/helpers/structured.rs"),
