@@ -52,7 +52,8 @@ async fn hand(client: &Client, n: usize, dir: &std::path::Path) -> usize {
         w.flush().unwrap();
     }
     let file = client.files().upload(FilesUploadBody::new(FilePart::from_path(&input).await.unwrap()).purpose(FilePurpose::Batch)).await.unwrap();
-    let create = CreateBatchJobRequest::new(mistral_sdk::models::ApiEndpoint::V1ChatCompletions).input_files(vec![file.id]).model("mistral-small-latest");
+    let create =
+        CreateBatchJobRequest::new(mistral_sdk::models::ApiEndpoint::V1ChatCompletions).input_files(vec![file.id]).model("mistral-small-latest");
     let job = client.batch().jobs().create(create).await.unwrap();
     let job = client.batch().jobs().wait(&job.id, Wait::every(Duration::from_millis(5))).await.unwrap();
     let output = dir.join("results.jsonl");

@@ -60,6 +60,7 @@ const EXAMPLES: &[(&str, &str, &[&str])] = &[
     ("structured", include_str!("../../../templates/examples/structured.rs"), &["chat", "structured-outputs"]),
     ("embeddings", include_str!("../../../templates/examples/embeddings.rs"), &["embeddings"]),
     ("batch", include_str!("../../../templates/examples/batch.rs"), &["files", "batch"]),
+    ("batch_run", include_str!("../../../templates/examples/batch_run.rs"), &["chat", "files", "batch"]),
     ("ocr", include_str!("../../../templates/examples/ocr.rs"), &["ocr"]),
     ("transcription", include_str!("../../../templates/examples/transcription.rs"), &["audio"]),
     ("realtime", include_str!("../../../templates/examples/realtime.rs"), &["audio", "realtime"]),
