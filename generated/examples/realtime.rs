@@ -9,7 +9,7 @@ async fn main() -> mistral_sdk::Result<()> {
     let client = Client::from_env()?;
     let path = std::env::args().nth(1).unwrap_or_else(|| "audio.pcm".into());
     let audio = tokio::fs::read(&path).await.map_err(|source| mistral_sdk::Error::Io { operation: "reading the audio", source })?;
-    let chunks: Vec<mistral_sdk::bytes::Bytes> = audio.chunks(3200).map(|c| mistral_sdk::bytes::Bytes::copy_from_slice(c)).collect();
+    let chunks: Vec<mistral_sdk::bytes::Bytes> = audio.chunks(3200).map(mistral_sdk::bytes::Bytes::copy_from_slice).collect();
     let mut events = client
         .audio()
         .realtime("voxtral-mini-transcribe-realtime-2602")

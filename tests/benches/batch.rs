@@ -145,6 +145,7 @@ fn main() {
         }
     }
     server.kill().ok();
+    server.wait().ok();
     let (sdk_s, sdk_rss) = (median(results["sdk"].0.clone()), median(results["sdk"].1.clone()));
     let (hand_s, hand_rss) = (median(results["hand"].0.clone()), median(results["hand"].1.clone()));
     println!("sdk : median {sdk_s:.2} s ({:.0} requests/s), peak RSS {sdk_rss:.1} MiB", n as f64 / sdk_s);
