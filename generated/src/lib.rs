@@ -61,9 +61,26 @@ pub mod completion;
 )]
 pub mod answers;
 pub mod prelude;
+#[cfg(any(feature = "events", feature = "workflows"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 pub mod jobs;
-#[cfg(all(feature = "batch", feature = "files"))]
-#[cfg_attr(docsrs, doc(cfg(all(feature = "batch", feature = "files"))))]
+#[cfg(
+    all(
+        all(feature = "batch", feature = "files"),
+        any(feature = "events", feature = "workflows")
+    )
+)]
+#[cfg_attr(
+    docsrs,
+    doc(
+        cfg(
+            all(
+                all(feature = "batch", feature = "files"),
+                any(feature = "events", feature = "workflows")
+            )
+        )
+    )
+)]
 pub mod batch;
 #[cfg(
     all(

@@ -14,6 +14,14 @@
 //@ value BatchJobStatus::Running
 //@ value BatchJobStatus::Success
 //@ value BatchJobStatus::CancellationRequested
+//@ field WorkflowExecutionSyncResponse.execution_id: String
+//@ field StreamEventSsePayload.broker_sequence: i64
+//@ field CustomTaskStartedResponse.attributes: CustomTaskStartedAttributesResponse
+//@ field CustomTaskStartedAttributesResponse.custom_task_type: String
+//@ field CustomTaskStartedAttributesResponse.payload: Option<JSONPayloadResponse>
+//@ field JSONPayloadResponse.value: serde_json::Value
+//@ variant ListWorkflowEventResponseEventsItem::CustomTaskStarted(CustomTaskStartedResponse)
+//@ variant WorkflowStreamEvent::StreamEventSsePayload(Box<StreamEventSsePayload>)
 //! Waiting for long-running work: workflow executions (the official Python SDK's
 //! `execute_workflow_and_wait` and `wait_for_workflow_completion`) and batch jobs, polled with
 //! [`Wait`] (interval, backoff, a limit) until a terminal status, with progress as a `Stream`.
@@ -171,5 +179,177 @@ fn batch_phase(job: &crate::models::BatchJob) -> crate::Phase {
         other => crate::Phase::Failed(
             serde_json::to_value(other).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_else(|| format!("{other:?}")),
         ),
+    }
+}
+
+/// A connector a workflow execution needs (the official Python SDK's `ConnectorSlot`), bound
+/// through the execution's `extensions`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct ConnectorSlot {
+    /// The connector's name (`gmail`).
+    pub connector_name: String,
+    /// A named set of credentials for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credentials_name: Option<String>,
+}
+
+impl ConnectorSlot {
+    /// The connector `name` with its default credentials.
+    pub fn new(name: impl Into<String>) -> Self {
+        ConnectorSlot { connector_name: name.into(), credentials_name: None }
+    }
+
+    /// These named credentials.
+    pub fn credentials(mut self, name: impl Into<String>) -> Self {
+        self.credentials_name = Some(name.into());
+        self
+    }
+
+    /// The execution `extensions` that bind `slots`:
+    /// `{"mistralai": {"connectors": {"bindings": [...]}}}`.
+    pub fn extensions(slots: &[ConnectorSlot]) -> std::collections::BTreeMap<String, serde_json::Value> {
+        let bindings = serde_json::to_value(slots).unwrap_or_default();
+        [("mistralai".to_string(), serde_json::json!({"connectors": {"bindings": bindings}}))].into_iter().collect()
+    }
+}
+
+/// A connector waiting for its user to authorize it during an execution: the payload of a
+/// `connector_auth` custom task (the Python SDK's `ConnectorAuthTaskState`).
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[non_exhaustive]
+pub struct ConnectorAuth {
+    /// The connector's name.
+    pub connector_name: String,
+    /// The connector's id.
+    pub connector_id: String,
+    /// The named credentials, when the slot has some.
+    #[serde(default)]
+    pub credentials_name: Option<String>,
+    /// Where the user authorizes the connector.
+    #[serde(default)]
+    pub auth_url: Option<String>,
+    /// Why, in words.
+    #[serde(default)]
+    pub message: Option<String>,
+}
+
+/// How many times the event stream is opened again after it drops (the Python SDK's figure).
+const MAX_RECONNECTS: u32 = 10;
+
+/// The pause before opening the event stream again: `wait`'s interval, doubled at each attempt,
+/// 30 s at most (the Python SDK waits 1 s, 2 s, 4 s, … 30 s).
+fn reconnect_backoff(wait: &Wait, attempt: u32) -> std::time::Duration {
+    wait.interval.saturating_mul(1 << attempt.min(16)).min(std::time::Duration::from_secs(30))
+}
+
+/// Whether the event stream should be opened again after this error: the connection, the
+/// stream or the service failed, not the request.
+fn reconnectable(e: &crate::Error) -> bool {
+    match e {
+        crate::Error::Api(api) | crate::Error::UnexpectedStatus(api) => api.status.is_server_error() || api.status.as_u16() == 429,
+        crate::Error::Timeout { .. }
+        | crate::Error::Connection { .. }
+        | crate::Error::Request { .. }
+        | crate::Error::Body { .. }
+        | crate::Error::Stream { .. } => true,
+        _ => false,
+    }
+}
+
+// `EventsGetStreamEventsScope`: a parameter type only the `events` group has, so that this
+// compiles exactly when `client.events()` exists.
+//@ cfg-of WorkflowExecutionResponse, WorkflowExecutionRequest, WorkflowsExecuteWorkflowResponse, WorkflowExecutionSyncResponse, WorkflowExecutionStatus, WorkflowStreamEvent, StreamEventSsePayload, ListWorkflowEventResponseEventsItem, CustomTaskStartedResponse, EventsGetStreamEventsScope
+impl<'c> crate::api::workflows::Workflows<'c> {
+    /// Executes `workflow` with `connectors` bound and handles their authorization (the
+    /// official Python SDK's `execute_with_connector_auth_async`): follows the execution's
+    /// events from the start, calls `on_auth_required` for each `connector_auth` custom task
+    /// (its connector and the URL where the user authorizes it; the service waits for the
+    /// credentials and resumes by itself), opens the stream again from the next
+    /// `broker_sequence` when it drops (10 times at most, backing off from `wait`'s interval,
+    /// doubling, to 30 s at most), and once
+    /// the execution ends (or the stream gives up) polls it with `wait` until it is over: its
+    /// last state, or [`Error::JobFailed`](crate::Error::JobFailed) /
+    /// [`Error::JobStillRunning`](crate::Error::JobStillRunning).
+    pub async fn execute_with_connector_auth<F, Fut>(
+        &self,
+        workflow: impl Into<String>,
+        mut request: crate::models::WorkflowExecutionRequest,
+        connectors: &[ConnectorSlot],
+        mut on_auth_required: F,
+        wait: Wait,
+    ) -> crate::Result<crate::models::WorkflowExecutionResponse>
+    where
+        F: FnMut(ConnectorAuth) -> Fut,
+        Fut: std::future::Future<Output = ()>,
+    {
+        use crate::models::ListWorkflowEventResponseEventsItem as E;
+        use crate::models::WorkflowsExecuteWorkflowResponse as Answer;
+        use futures::StreamExt;
+        if !connectors.is_empty() {
+            request.extensions = crate::Nullable::Value(ConnectorSlot::extensions(connectors));
+        }
+        request.wait_for_result = Some(false);
+        let execution_id = match self.execute_workflow(workflow, request).await? {
+            Answer::WorkflowExecutionResponse(started) => started.execution_id,
+            Answer::WorkflowExecutionSyncResponse(done) => done.execution_id,
+            Answer::Unknown(other) => {
+                return Err(crate::Error::Config(format!("workflows.execute_with_connector_auth: an execution answer of an unknown shape: {other}")));
+            }
+        };
+        let events = self.client.events();
+        let mut next_seq: i64 = 0;
+        let mut attempt = 0u32;
+        'follow: loop {
+            if attempt == MAX_RECONNECTS {
+                tracing::warn!(execution_id = %execution_id, "the execution's event stream dropped {MAX_RECONNECTS} times; waiting by polling");
+                break;
+            }
+            let opened = events
+                .get_stream_events()
+                .root_workflow_exec_id(execution_id.clone())
+                .workflow_exec_id("*")
+                .parent_workflow_exec_id("*")
+                .start_seq(next_seq)
+                .send()
+                .await;
+            let mut stream = match opened {
+                Ok(s) => s,
+                Err(e) if reconnectable(&e) => {
+                    tokio::time::sleep(reconnect_backoff(&wait, attempt)).await;
+                    attempt += 1;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            while let Some(event) = stream.next().await {
+                let event = match event {
+                    Ok(e) => e,
+                    Err(e) if reconnectable(&e) => break,
+                    Err(e) => return Err(e),
+                };
+                let payload = match event.data {
+                    crate::models::WorkflowStreamEvent::StreamEventSsePayload(p) => p,
+                    // An error event after the stream opened: as if it dropped.
+                    crate::models::WorkflowStreamEvent::StreamEventSseErrorData(_) => break,
+                    _ => continue,
+                };
+                next_seq = payload.broker_sequence + 1;
+                match payload.data {
+                    E::WorkflowExecutionCompleted(_) | E::WorkflowExecutionFailed(_) | E::WorkflowExecutionCanceled(_) => break 'follow,
+                    E::CustomTaskStarted(task) if task.attributes.custom_task_type == "connector_auth" => {
+                        let Some(value) = task.attributes.payload.map(|p| p.value) else { continue };
+                        if let Ok(state) = serde_json::from_value::<ConnectorAuth>(value) {
+                            on_auth_required(state).await;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            // Dropped (or ended) before the execution did.
+            tokio::time::sleep(reconnect_backoff(&wait, attempt)).await;
+            attempt += 1;
+        }
+        self.wait_for_execution(&execution_id, wait).await
     }
 }

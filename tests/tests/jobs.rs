@@ -132,3 +132,153 @@ async fn a_batch_job_s_progress_is_a_stream_until_it_ends() {
     let err = client.batch().jobs().wait("job_2", wait).await.unwrap_err();
     assert!(matches!(&err, Error::JobFailed { status, .. } if status == "TIMEOUT_EXCEEDED"), "{err}");
 }
+
+/// One SSE event of the workflow event stream: `data` at `seq`.
+fn sse_event(seq: i64, data: Value) -> String {
+    let context = json!({"namespace": "default", "workflow_name": "wf", "workflow_exec_id": "ex_1"});
+    let payload = json!({"stream": "events", "data": data, "workflow_context": context, "broker_sequence": seq});
+    format!("data: {payload}\n\n")
+}
+
+fn workflow_event(kind: &str, attributes: Value) -> Value {
+    json!({"event_id": "e", "event_timestamp": 1, "root_workflow_exec_id": "ex_1", "workflow_exec_id": "ex_1", "workflow_run_id": "run_1",
+        "workflow_name": "wf", "event_type": kind, "attributes": attributes})
+}
+
+fn auth_task(connector: &str) -> Value {
+    workflow_event(
+        "CUSTOM_TASK_STARTED",
+        json!({"custom_task_id": format!("t-{connector}"), "custom_task_type": "connector_auth", "payload": {"type": "json", "value": {
+            "connector_name": connector, "connector_id": format!("c-{connector}"), "auth_url": format!("https://auth.example/{connector}")}}}),
+    )
+}
+
+/// The event stream as the service serves it, by `start_seq`: from 0 the start and gmail's
+/// authorization, then the connection ends; from 2 first a 503, then notion's authorization and
+/// an error event; from 3 the completion. Each request's `start_seq` is recorded.
+#[derive(Clone, Default)]
+struct EventService(Arc<std::sync::Mutex<Vec<String>>>);
+
+impl Respond for EventService {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let start = request.url.query_pairs().find(|(k, _)| k == "start_seq").map(|(_, v)| v.into_owned()).unwrap_or_default();
+        let mut seen = self.0.lock().unwrap();
+        let twice = seen.iter().any(|s| *s == start);
+        seen.push(start.clone());
+        for (k, v) in [("root_workflow_exec_id", "ex_1"), ("workflow_exec_id", "*"), ("parent_workflow_exec_id", "*")] {
+            assert!(request.url.query_pairs().any(|(qk, qv)| qk == k && qv == v), "{k} in {}", request.url);
+        }
+        let body = match start.as_str() {
+            "0" => {
+                sse_event(
+                    0,
+                    workflow_event(
+                        "WORKFLOW_EXECUTION_STARTED",
+                        json!({"task_id": "t", "workflow_name": "wf", "input": {"type": "json", "value": {}}}),
+                    ),
+                ) + &sse_event(1, auth_task("gmail"))
+            }
+            "2" if !twice => return ResponseTemplate::new(503).set_body_json(json!({"message": "busy"})),
+            "2" => sse_event(2, auth_task("notion")) + "data: {\"error\": \"broker restarted\", \"reason\": \"internal\"}\n\n",
+            "3" => sse_event(
+                3,
+                workflow_event("WORKFLOW_EXECUTION_COMPLETED", json!({"task_id": "t", "result": {"type": "json", "value": {"done": true}}})),
+            ),
+            other => panic!("unexpected start_seq {other}"),
+        };
+        ResponseTemplate::new(200).insert_header("content-type", "text/event-stream").set_body_string(body)
+    }
+}
+
+/// Connector authorization during an execution: the slots bound through `extensions`, the
+/// callback called for each `connector_auth` task with its connector and URL, the event stream
+/// followed again from `broker_sequence + 1` after it ends, after a 503 and after an error
+/// event, then the execution polled to its end.
+#[tokio::test]
+async fn connector_authorization_follows_the_events_across_reconnects() {
+    use mistral_sdk::jobs::{ConnectorAuth, ConnectorSlot};
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/workflows/wf/execute"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(execution("RUNNING", None)))
+        .mount(&server)
+        .await;
+    let events = EventService::default();
+    Mock::given(method("GET")).and(path("/v1/workflows/events/stream")).respond_with(events.clone()).mount(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/v1/workflows/executions/ex_1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(execution("COMPLETED", Some(json!({"done": true})))))
+        .mount(&server)
+        .await;
+    let asked: Arc<std::sync::Mutex<Vec<ConnectorAuth>>> = Default::default();
+    let slots = [ConnectorSlot::new("gmail"), ConnectorSlot::new("notion").credentials("work")];
+    let done = client(&server)
+        .workflows()
+        .execute_with_connector_auth(
+            "wf",
+            WorkflowExecutionRequest::default(),
+            &slots,
+            |auth| {
+                let asked = asked.clone();
+                async move { asked.lock().unwrap().push(auth) }
+            },
+            fast(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(done.result, Some(json!({"done": true})));
+    let asked = asked.lock().unwrap();
+    let names: Vec<(&str, Option<&str>)> = asked.iter().map(|a| (a.connector_name.as_str(), a.auth_url.as_deref())).collect();
+    assert_eq!(names, [("gmail", Some("https://auth.example/gmail")), ("notion", Some("https://auth.example/notion"))]);
+    assert_eq!(*events.0.lock().unwrap(), ["0", "2", "2", "3"], "each reconnect starts after the last sequence seen");
+    let requests = server.received_requests().await.unwrap();
+    let sent: Value = serde_json::from_slice(&requests[0].body).unwrap();
+    assert_eq!(
+        sent["extensions"],
+        json!({"mistralai": {"connectors": {"bindings": [{"connector_name": "gmail"}, {"connector_name": "notion", "credentials_name": "work"}]}}})
+    );
+}
+
+/// A failed execution after the events is `Error::JobFailed`; a request error on the stream
+/// (not a dropped connection) ends the call.
+#[tokio::test]
+async fn connector_authorization_ends_on_failures() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/workflows/wf/execute"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(execution("RUNNING", None)))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/workflows/events/stream"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({"message": "no such execution"})))
+        .mount(&server)
+        .await;
+    let c = client(&server);
+    let err = c.workflows().execute_with_connector_auth("wf", WorkflowExecutionRequest::default(), &[], |_| async {}, fast()).await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(404), "{err}");
+    server.reset().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/workflows/wf/execute"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(execution("RUNNING", None)))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/workflows/events/stream"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("content-type", "text/event-stream")
+                .set_body_string(sse_event(0, workflow_event("WORKFLOW_EXECUTION_FAILED", json!({"task_id": "t", "failure": {"message": "boom"}})))),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/workflows/executions/ex_1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(execution("FAILED", None)))
+        .mount(&server)
+        .await;
+    match c.workflows().execute_with_connector_auth("wf", WorkflowExecutionRequest::default(), &[], |_| async {}, fast()).await {
+        Err(Error::JobFailed { status, .. }) => assert_eq!(status, "FAILED"),
+        other => panic!("{other:?}"),
+    }
+}
