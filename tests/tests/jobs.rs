@@ -163,7 +163,7 @@ impl Respond for EventService {
     fn respond(&self, request: &Request) -> ResponseTemplate {
         let start = request.url.query_pairs().find(|(k, _)| k == "start_seq").map(|(_, v)| v.into_owned()).unwrap_or_default();
         let mut seen = self.0.lock().unwrap();
-        let twice = seen.iter().any(|s| *s == start);
+        let twice = seen.contains(&start);
         seen.push(start.clone());
         for (k, v) in [("root_workflow_exec_id", "ex_1"), ("workflow_exec_id", "*"), ("parent_workflow_exec_id", "*")] {
             assert!(request.url.query_pairs().any(|(qk, qv)| qk == k && qv == v), "{k} in {}", request.url);
@@ -227,7 +227,7 @@ async fn connector_authorization_follows_the_events_across_reconnects() {
         .await
         .unwrap();
     assert_eq!(done.result, Some(json!({"done": true})));
-    let asked = asked.lock().unwrap();
+    let asked = asked.lock().unwrap().clone();
     let names: Vec<(&str, Option<&str>)> = asked.iter().map(|a| (a.connector_name.as_str(), a.auth_url.as_deref())).collect();
     assert_eq!(names, [("gmail", Some("https://auth.example/gmail")), ("notion", Some("https://auth.example/notion"))]);
     assert_eq!(*events.0.lock().unwrap(), ["0", "2", "2", "3"], "each reconnect starts after the last sequence seen");
