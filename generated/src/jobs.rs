@@ -252,6 +252,23 @@ impl<'c> crate::api::workflows::Workflows<'c> {
     /// the execution ends (or the stream gives up) polls it with `wait` until it is over: its
     /// last state, or [`Error::JobFailed`](crate::Error::JobFailed) /
     /// [`Error::JobStillRunning`](crate::Error::JobStillRunning).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::jobs::ConnectorSlot;
+    /// use mistral_sdk::models::WorkflowExecutionRequest;
+    /// use mistral_sdk::Wait;
+    ///
+    /// let slots = [ConnectorSlot::new("gmail"), ConnectorSlot::new("notion").credentials("work")];
+    /// let done = client
+    ///     .workflows()
+    ///     .execute_with_connector_auth("inbox-digest", WorkflowExecutionRequest::default(), &slots, |auth| async move {
+    ///         println!("authorize {} at {}", auth.connector_name, auth.auth_url.unwrap_or_default());
+    ///     }, Wait::default())
+    ///     .await?;
+    /// println!("{:?}", done.result);
+    /// # Ok(()) }
+    /// ```
     pub async fn execute_with_connector_auth<F, Fut>(
         &self,
         workflow: impl Into<String>,
