@@ -43,7 +43,7 @@
 //! is a stream and cannot be sent twice, so an upload is not retried.
 //!
 //! **The job.** [`BatchRun`] is a handle: [`BatchRun::progress`] polls the job's counts with
-//! [`Wait`](crate::Wait)'s backoff until it is over, [`BatchRun::wait`] until then,
+//! [`Wait`]'s backoff until it is over, [`BatchRun::wait`] until then,
 //! [`BatchRun::cancel`] asks for cancellation, and `client.batch().resume::<E>(id)` makes the
 //! handle again from the job's id, in another process say.
 //!

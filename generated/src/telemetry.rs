@@ -5,7 +5,7 @@
 //! personal data redacted from every span before it leaves the process;
 //! `MISTRAL_SDK_TELEMETRY=global` traces through the application's global OpenTelemetry
 //! providers (the application owns the export, and its redaction); unset, empty or `false`:
-//! off. Any other value is an [`Error::Config`](crate::Error::Config) naming the variable.
+//! off. Any other value is an [`Error::Config`] naming the variable.
 //!
 //! ```no_run
 //! # fn main() -> mistral_sdk::Result<()> {
