@@ -82,6 +82,8 @@ pub trait Endpoint: Send + Sync + 'static {
     fn endpoint() -> ApiEndpoint;
 }
 
+// Unused in a build without any batchable endpoint's feature.
+#[allow(unused_macros)]
 macro_rules! endpoint {
     ($(#[$doc:meta])* $name:ident, $variant:ident, $request:ident, $response:ident) => {
         $(#[$doc])*

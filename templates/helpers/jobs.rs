@@ -234,29 +234,6 @@ pub struct ConnectorAuth {
     pub message: Option<String>,
 }
 
-/// How many times the event stream is opened again after it drops (the Python SDK's figure).
-const MAX_RECONNECTS: u32 = 10;
-
-/// The pause before opening the event stream again: `wait`'s interval, doubled at each attempt,
-/// 30 s at most (the Python SDK waits 1 s, 2 s, 4 s, … 30 s).
-fn reconnect_backoff(wait: &Wait, attempt: u32) -> std::time::Duration {
-    wait.interval.saturating_mul(1 << attempt.min(16)).min(std::time::Duration::from_secs(30))
-}
-
-/// Whether the event stream should be opened again after this error: the connection, the
-/// stream or the service failed, not the request.
-fn reconnectable(e: &crate::Error) -> bool {
-    match e {
-        crate::Error::Api(api) | crate::Error::UnexpectedStatus(api) => api.status.is_server_error() || api.status.as_u16() == 429,
-        crate::Error::Timeout { .. }
-        | crate::Error::Connection { .. }
-        | crate::Error::Request { .. }
-        | crate::Error::Body { .. }
-        | crate::Error::Stream { .. } => true,
-        _ => false,
-    }
-}
-
 // `EventsGetStreamEventsScope`: a parameter type only the `events` group has, so that this
 // compiles exactly when `client.events()` exists.
 //@ cfg-of WorkflowExecutionResponse, WorkflowExecutionRequest, WorkflowsExecuteWorkflowResponse, WorkflowExecutionSyncResponse, WorkflowExecutionStatus, WorkflowStreamEvent, StreamEventSsePayload, ListWorkflowEventResponseEventsItem, CustomTaskStartedResponse, EventsGetStreamEventsScope
@@ -303,6 +280,29 @@ impl<'c> crate::api::workflows::Workflows<'c> {
         use crate::models::ListWorkflowEventResponseEventsItem as E;
         use crate::models::WorkflowsExecuteWorkflowResponse as Answer;
         use futures::StreamExt;
+        /// How many times the event stream is opened again after it drops (the Python SDK's figure).
+        const MAX_RECONNECTS: u32 = 10;
+
+        /// The pause before opening the event stream again: `wait`'s interval, doubled at each attempt,
+        /// 30 s at most (the Python SDK waits 1 s, 2 s, 4 s, … 30 s).
+        fn reconnect_backoff(wait: &Wait, attempt: u32) -> std::time::Duration {
+            wait.interval.saturating_mul(1 << attempt.min(16)).min(std::time::Duration::from_secs(30))
+        }
+
+        /// Whether the event stream should be opened again after this error: the connection, the
+        /// stream or the service failed, not the request.
+        fn reconnectable(e: &crate::Error) -> bool {
+            match e {
+                crate::Error::Api(api) | crate::Error::UnexpectedStatus(api) => api.status.is_server_error() || api.status.as_u16() == 429,
+                crate::Error::Timeout { .. }
+                | crate::Error::Connection { .. }
+                | crate::Error::Request { .. }
+                | crate::Error::Body { .. }
+                | crate::Error::Stream { .. } => true,
+                _ => false,
+            }
+        }
+
         if !connectors.is_empty() {
             request.extensions = crate::Nullable::Value(ConnectorSlot::extensions(connectors));
         }
