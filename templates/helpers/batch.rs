@@ -262,6 +262,9 @@ impl<'c, E: Endpoint> BatchRunBuilder<'c, E> {
                 None => break,
             }
         }
+        if first.is_empty() {
+            return Err(Error::Config("batch.run: no requests to run".into()));
+        }
         let mut create = CreateBatchJobRequest::new(E::endpoint());
         if first.len() <= self.inline_limit {
             let mut inline = Vec::with_capacity(first.len());

@@ -169,6 +169,17 @@ async fn a_failed_job_and_the_attempt_limit_are_errors() {
     assert_eq!(run.job().errors.len(), 1);
 }
 
+/// An empty batch is refused before anything is sent.
+#[tokio::test]
+async fn an_empty_batch_is_refused() {
+    let service = batch_service::start(0, 1, false).await;
+    match client(&service).batch().run::<Chat>("m").submit(Vec::new()).await {
+        Err(Error::Config(m)) => assert!(m.contains("no requests"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(service.state.lock().unwrap().created.is_empty());
+}
+
 /// Cancellation: the request, then the wait ends with the cancelled status; results before the
 /// end are an error that says so.
 #[tokio::test]
