@@ -133,6 +133,15 @@ async fn a_batch_job_s_progress_is_a_stream_until_it_ends() {
     assert!(matches!(&err, Error::JobFailed { status, .. } if status == "TIMEOUT_EXCEEDED"), "{err}");
 }
 
+/// `POST /v1/workflows/wf/execute` answers with a running execution `ex_1`.
+async fn mount_started_execution(server: &MockServer) {
+    Mock::given(method("POST"))
+        .and(path("/v1/workflows/wf/execute"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(execution("RUNNING", None)))
+        .mount(server)
+        .await;
+}
+
 /// One SSE event of the workflow event stream: `data` at `seq`.
 fn sse_event(seq: i64, data: Value) -> String {
     let context = json!({"namespace": "default", "workflow_name": "wf", "workflow_exec_id": "ex_1"});
@@ -198,11 +207,7 @@ impl Respond for EventService {
 async fn connector_authorization_follows_the_events_across_reconnects() {
     use mistral_sdk::jobs::{ConnectorAuth, ConnectorSlot};
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/workflows/wf/execute"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(execution("RUNNING", None)))
-        .mount(&server)
-        .await;
+    mount_started_execution(&server).await;
     let events = EventService::default();
     Mock::given(method("GET")).and(path("/v1/workflows/events/stream")).respond_with(events.clone()).mount(&server).await;
     Mock::given(method("GET"))
@@ -244,11 +249,7 @@ async fn connector_authorization_follows_the_events_across_reconnects() {
 #[tokio::test]
 async fn connector_authorization_ends_on_failures() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/workflows/wf/execute"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(execution("RUNNING", None)))
-        .mount(&server)
-        .await;
+    mount_started_execution(&server).await;
     Mock::given(method("GET"))
         .and(path("/v1/workflows/events/stream"))
         .respond_with(ResponseTemplate::new(404).set_body_json(json!({"message": "no such execution"})))
@@ -258,11 +259,7 @@ async fn connector_authorization_ends_on_failures() {
     let err = c.workflows().execute_with_connector_auth("wf", WorkflowExecutionRequest::default(), &[], |_| async {}, fast()).await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(404), "{err}");
     server.reset().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/workflows/wf/execute"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(execution("RUNNING", None)))
-        .mount(&server)
-        .await;
+    mount_started_execution(&server).await;
     Mock::given(method("GET"))
         .and(path("/v1/workflows/events/stream"))
         .respond_with(
