@@ -240,7 +240,9 @@ impl<'c, E: Endpoint> BatchRunBuilder<'c, E> {
         self
     }
 
-    /// Sends the requests (inline or as uploaded files) and creates the job.
+    /// Sends the requests (inline or as uploaded files) and creates the job. The iterator is
+    /// read while an upload sends it, so it owns what it yields (`'static`: `into_iter()` of a
+    /// `Vec`, a range mapped to requests, …); an empty one is [`Error::Config`].
     pub async fn submit<I>(self, requests: I) -> crate::Result<BatchRun<'c, E>>
     where
         I: IntoIterator<Item = (String, E::Request)>,
