@@ -224,8 +224,8 @@ impl<'c> crate::api::workflows::Workflows<'c> {
     /// events from the start, calls `on_auth_required` for each `connector_auth` custom task
     /// (its connector and the URL where the user authorizes it; the service waits for the
     /// credentials and resumes by itself), opens the stream again from the next
-    /// `broker_sequence` when it drops (10 times at most, backing off from `wait`'s interval,
-    /// doubling, to 30 s at most), and once
+    /// `broker_sequence` when it drops (10 times at most, pausing as the client's
+    /// [`RetryPolicy`](crate::RetryPolicy) backs off), and once
     /// the execution ends (or the stream gives up) polls it with `wait` until it is over: its
     /// last state, or [`Error::JobFailed`](crate::Error::JobFailed) /
     /// [`Error::JobStillRunning`](crate::Error::JobStillRunning).
@@ -264,25 +264,16 @@ impl<'c> crate::api::workflows::Workflows<'c> {
         /// How many times the event stream is opened again after it drops (the Python SDK's figure).
         const MAX_RECONNECTS: u32 = 10;
 
-        /// The pause before opening the event stream again: `wait`'s interval, doubled at each attempt,
-        /// 30 s at most (the Python SDK waits 1 s, 2 s, 4 s, … 30 s).
-        fn reconnect_backoff(wait: &Wait, attempt: u32) -> std::time::Duration {
-            wait.interval.saturating_mul(1 << attempt.min(16)).min(std::time::Duration::from_secs(30))
-        }
-
-        /// Whether the event stream should be opened again after this error: the connection, the
-        /// stream or the service failed, not the request.
-        fn reconnectable(e: &crate::Error) -> bool {
-            match e {
-                crate::Error::Api(api) | crate::Error::UnexpectedStatus(api) => api.status.is_server_error() || api.status.as_u16() == 429,
-                crate::Error::Timeout { .. }
-                | crate::Error::Connection { .. }
-                | crate::Error::Request { .. }
-                | crate::Error::Body { .. }
-                | crate::Error::Stream { .. } => true,
-                _ => false,
-            }
-        }
+        // Whether the event stream should be opened again after this error: the connection,
+        // the stream or the service failed (as the client's retry policy sees a status), not
+        // the request.
+        let retry = &self.client.inner.retry;
+        let reconnectable = |e: &crate::Error| match e {
+            crate::Error::Api(api) | crate::Error::UnexpectedStatus(api) => retry.retries_status(api.status.as_u16()),
+            crate::Error::Connection { .. } => retry.retry_connection_errors,
+            crate::Error::Timeout { .. } | crate::Error::Request { .. } | crate::Error::Body { .. } | crate::Error::Stream { .. } => true,
+            _ => false,
+        };
 
         if !connectors.is_empty() {
             request.extensions = crate::Nullable::Value(ConnectorSlot::extensions(connectors));
@@ -314,7 +305,7 @@ impl<'c> crate::api::workflows::Workflows<'c> {
             let mut stream = match opened {
                 Ok(s) => s,
                 Err(e) if reconnectable(&e) => {
-                    tokio::time::sleep(reconnect_backoff(&wait, attempt)).await;
+                    tokio::time::sleep(retry.backoff(attempt + 1, None)).await;
                     attempt += 1;
                     continue;
                 }
@@ -345,7 +336,7 @@ impl<'c> crate::api::workflows::Workflows<'c> {
                 }
             }
             // Dropped (or ended) before the execution did.
-            tokio::time::sleep(reconnect_backoff(&wait, attempt)).await;
+            tokio::time::sleep(retry.backoff(attempt + 1, None)).await;
             attempt += 1;
         }
         self.wait_for_execution(&execution_id, wait).await

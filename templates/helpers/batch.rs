@@ -312,33 +312,31 @@ impl<'c, E: Endpoint> BatchRunBuilder<'c, E> {
 
 /// A request's body as the job sends it: the request's JSON without its `model` (the job's
 /// model or agent runs every request).
-fn body<T: Serialize>(custom_id: &str, request: &T) -> crate::Result<std::collections::BTreeMap<String, serde_json::Value>> {
+fn body_of<T: Serialize>(custom_id: &str, request: &T) -> Result<serde_json::Map<String, serde_json::Value>, String> {
     match serde_json::to_value(request) {
-        Ok(serde_json::Value::Object(map)) => {
-            let mut body: std::collections::BTreeMap<String, serde_json::Value> = map.into_iter().collect();
-            body.remove("model");
-            Ok(body)
+        Ok(serde_json::Value::Object(mut map)) => {
+            map.remove("model");
+            Ok(map)
         }
-        Ok(_) => Err(Error::Config(format!("batch request `{custom_id}` is not a JSON object"))),
-        Err(e) => Err(Error::Config(format!("batch request `{custom_id}` could not be encoded: {e}"))),
+        Ok(_) => Err(format!("`{custom_id}` is not a JSON object")),
+        Err(e) => Err(format!("`{custom_id}` could not be encoded: {e}")),
     }
+}
+
+/// The body of an inline request.
+fn body<T: Serialize>(custom_id: &str, request: &T) -> crate::Result<std::collections::BTreeMap<String, serde_json::Value>> {
+    body_of(custom_id, request).map(|map| map.into_iter().collect()).map_err(|e| Error::Config(format!("batch request {e}")))
 }
 
 /// One JSONL line of an input file.
 fn line<T: Serialize>(custom_id: &str, request: &T) -> Result<Vec<u8>, String> {
-    let mut value = serde_json::to_value(request).map_err(|e| format!("`{custom_id}` could not be encoded: {e}"))?;
-    match value.as_object_mut() {
-        Some(map) => {
-            map.remove("model");
-        }
-        None => return Err(format!("`{custom_id}` is not a JSON object")),
-    }
     #[derive(Serialize)]
     struct Line<'a> {
         custom_id: &'a str,
-        body: &'a serde_json::Value,
+        body: serde_json::Map<String, serde_json::Value>,
     }
-    let mut out = serde_json::to_vec(&Line { custom_id, body: &value }).map_err(|e| format!("`{custom_id}` could not be encoded: {e}"))?;
+    let body = body_of(custom_id, request)?;
+    let mut out = serde_json::to_vec(&Line { custom_id, body }).map_err(|e| format!("`{custom_id}` could not be encoded: {e}"))?;
     out.push(b'\n');
     Ok(out)
 }

@@ -37,8 +37,10 @@ fn fast() -> Wait {
     Wait::every(Duration::from_millis(1))
 }
 
+/// A client whose retries (and the event stream's reconnects) pause a millisecond.
 fn client(server: &MockServer) -> Client {
-    Client::builder().api_key("k").server(server.uri()).build().unwrap()
+    let retry = mistral_sdk::RetryPolicy::default().with_initial_backoff(Duration::from_millis(1));
+    Client::builder().api_key("k").server(server.uri()).retry_policy(retry).build().unwrap()
 }
 
 #[tokio::test]
