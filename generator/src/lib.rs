@@ -86,10 +86,6 @@ pub fn generate(spec_text: &str, overlay: &Overlay) -> Result<Generated> {
     // Freeing the parsed spec takes a while and nothing waits for it; after rendering, which
     // keeps both cores busy.
     std::thread::spawn(move || drop(openapi));
-    let render::Rendering { mut files, contract_tests } = rendered?;
-    // The public API as data, which the next regeneration's change report is made against.
-    let features = surface::manifest_features(files.get("Cargo.toml").map_or("", String::as_str));
-    let api = surface::Surface::of(&ir, features);
-    files.insert(surface::FILE.to_string(), serde_json::to_string_pretty(&api)? + "\n");
+    let render::Rendering { files, contract_tests } = rendered?;
     Ok(Generated { ir, files, contract_tests, diagnostics })
 }

@@ -38,6 +38,19 @@ pub fn type_name(key: &str) -> String {
 
 /// A word of a type name built from a property or value (`page_size` → `PageSize`).
 pub fn pascal(s: &str) -> String {
+    if plain_snake(s) {
+        // `page_size` → `PageSize` as the conversion would, without its word splitting (every
+        // property's type-name hint goes through here).
+        let mut out = String::with_capacity(s.len());
+        for word in s.split('_') {
+            let mut chars = word.chars();
+            if let Some(first) = chars.next() {
+                out.push(first.to_ascii_uppercase());
+                out.push_str(chars.as_str());
+            }
+        }
+        return out;
+    }
     let s = alnum_words(s).to_upper_camel_case();
     if s.is_empty() {
         "Empty".into()
@@ -50,12 +63,7 @@ pub fn pascal(s: &str) -> String {
 pub fn field_name(wire: &str) -> String {
     // Most wire names are snake_case already, which the conversion leaves as they are; it is a
     // good part of a regeneration's cost, so it runs only for the others.
-    let plain = wire.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-        && wire.starts_with(|c: char| c.is_ascii_lowercase())
-        && !wire.ends_with('_')
-        && !wire.contains("__")
-        && !wire.bytes().zip(wire.bytes().skip(1)).any(|(a, b)| a.is_ascii_digit() != b.is_ascii_digit() && b != b'_' && a != b'_');
-    let mut s = if plain { wire.to_string() } else { alnum_words(wire).to_snake_case() };
+    let mut s = if plain_snake(wire) { wire.to_string() } else { alnum_words(wire).to_snake_case() };
     if s.is_empty() {
         s = "field".into();
     }
@@ -68,6 +76,16 @@ pub fn field_name(wire: &str) -> String {
         s.insert_str(0, "r#");
     }
     s
+}
+
+/// Whether `wire` is snake_case words the case conversions would split only at its underscores
+/// (lowercase letters and digits, no digit next to a letter).
+fn plain_snake(wire: &str) -> bool {
+    wire.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && wire.starts_with(|c: char| c.is_ascii_lowercase())
+        && !wire.ends_with('_')
+        && !wire.contains("__")
+        && !wire.bytes().zip(wire.bytes().skip(1)).any(|(a, b)| a.is_ascii_digit() != b.is_ascii_digit() && b != b'_' && a != b'_')
 }
 
 /// An enum variant name (UpperCamelCase).
@@ -117,6 +135,21 @@ mod tests {
             }
             assert_eq!(field_name(w), slow, "{w}");
         }
+    }
+
+    /// The snake_case shortcut of `pascal` gives what the conversion gives.
+    #[test]
+    fn pascal_shortcut_matches_the_conversion() {
+        use heck::ToUpperCamelCase;
+        for w in ["model", "max_tokens", "top_p", "a", "x_y_z", "created_at", "v_1", "page_2_size", "type", "self", "ocr_3_x"] {
+            assert!(plain_snake(w), "{w}");
+            assert_eq!(pascal(w), alnum_words(w).to_upper_camel_case(), "{w}");
+        }
+        for w in ["pageSize", "v1", "ocr_v3_x", "a__b", "_x", "x_", "pt-BR", "Model"] {
+            assert!(!plain_snake(w), "{w}");
+        }
+        assert_eq!(pascal("pageSize"), "PageSize");
+        assert_eq!(pascal(""), "Empty");
     }
 
     use super::*;

@@ -195,6 +195,7 @@ pub const OUTPUTS: &[Output] = &[
     Output { name: "contract tests", jobs: contract_output },
     Output { name: "sdk-manifest.json", jobs: manifest_output },
     Output { name: "Cargo.toml and README", jobs: manifests_output },
+    Output { name: "api-surface.json", jobs: surface_output },
 ];
 
 /// A rendered Rust file: tokens for `syn` to parse, or items built directly.
@@ -272,7 +273,9 @@ fn auth_output<'a>(cx: &'a Context<'a>) -> Vec<Job<'a>> {
 }
 
 fn lib_output<'a>(cx: &'a Context<'a>) -> Vec<Job<'a>> {
-    vec![Job::new(1, move || {
+    // Small, but each helper's gate walks the types it declares: started early, it does not
+    // finish last on one thread while the other waits.
+    vec![Job::new(8 * cx.ir.helpers.len() + 1, move || {
         let ir = cx.ir;
         let helpers = ir.helpers.iter().map(|h| {
             let gate = helper_gate(ir, h);
@@ -385,25 +388,43 @@ fn manifest_output<'a>(cx: &'a Context<'a>) -> Vec<Job<'a>> {
     vec![Job::new(2, move || Ok(Piece::text("sdk-manifest.json", manifest(cx.ir, cx.spec)?)))]
 }
 
-fn manifests_output<'a>(cx: &'a Context<'a>) -> Vec<Job<'a>> {
-    let render = move |template: &'static str| -> Result<String> {
-        let ir = cx.ir;
-        let mut env = minijinja::Environment::new();
-        env.set_keep_trailing_newline(true);
-        let examples: Vec<ExampleEntry> = cx.crate_examples.iter().map(|&(name, _, features)| ExampleEntry { name, features }).collect();
-        let ctx = minijinja::context! {
-            spec => cx.spec,
-            examples => examples,
-            features => cargo_features(ir),
-            default_features => default_features(ir),
-            crate_version => &ir.crate_version,
-            dependencies => dependencies(ir),
-            type_count => ir.types.len(),
-            schema_count => ir.schemas.len(),
-            operation_count => ir.operations.len(),
-        };
-        Ok(env.render_str(template, &ctx)?)
+/// The public API as data (`api-surface.json`), which the next regeneration's change report is
+/// made against; its features are the rendered manifest's.
+fn surface_output<'a>(cx: &'a Context<'a>) -> Vec<Job<'a>> {
+    vec![Job::new(cx.ir.types.len() / 40 + cx.ir.operations.len() / 40 + 1, move || {
+        let features = crate::surface::manifest_features(&render_manifest(cx, CARGO_TOML)?);
+        let api = crate::surface::Surface::of(cx.ir, features);
+        // About 110 bytes a field or method; sized once rather than doubled through fresh pages.
+        let fields: usize = cx.ir.types.iter().map(|t| if let crate::ir::TypeKind::Struct(s) = &t.kind { s.fields.len() } else { 4 }).sum();
+        let mut json = Vec::with_capacity(128 * (fields + 3 * cx.ir.operations.len()));
+        serde_json::to_writer_pretty(&mut json, &api)?;
+        json.push(b'\n');
+        Ok(Piece::text(crate::surface::FILE, String::from_utf8(json)?))
+    })]
+}
+
+/// `Cargo.toml` or the README, from their templates.
+fn render_manifest(cx: &Context, template: &'static str) -> Result<String> {
+    let ir = cx.ir;
+    let mut env = minijinja::Environment::new();
+    env.set_keep_trailing_newline(true);
+    let examples: Vec<ExampleEntry> = cx.crate_examples.iter().map(|&(name, _, features)| ExampleEntry { name, features }).collect();
+    let ctx = minijinja::context! {
+        spec => cx.spec,
+        examples => examples,
+        features => cargo_features(ir),
+        default_features => default_features(ir),
+        crate_version => &ir.crate_version,
+        dependencies => dependencies(ir),
+        type_count => ir.types.len(),
+        schema_count => ir.schemas.len(),
+        operation_count => ir.operations.len(),
     };
+    Ok(env.render_str(template, &ctx)?)
+}
+
+fn manifests_output<'a>(cx: &'a Context<'a>) -> Vec<Job<'a>> {
+    let render = move |template: &'static str| render_manifest(cx, template);
     let list: Vec<&str> = cx.crate_examples.iter().map(|(n, _, _)| *n).collect();
     let index = format!(
         "# Examples\n\n`cargo run --example NAME` with `MISTRAL_API_KEY` set (and `MISTRAL_BASE_URL` for another server, a mock among them): {}.\n",
@@ -507,8 +528,16 @@ pub fn render_all_with(ir: &Ir, spec: &SpecInfo, place_docs: bool) -> Result<Ren
         let mut piece = piece.lock().expect("a file's pieces");
         let (_, (rust, parts)) = &mut *piece;
         parts.sort_by_key(|(order, _)| *order);
-        let joined: String = parts.drain(..).map(|(_, t)| t).collect();
-        let text = if *rust { space_items(&format!("{HEADER}{joined}")) } else { joined };
+        let text = if *rust {
+            let mut joined = String::with_capacity(HEADER.len() + parts.iter().map(|(_, t)| t.len()).sum::<usize>());
+            joined.push_str(HEADER);
+            parts.drain(..).for_each(|(_, t)| joined.push_str(&t));
+            space_items(&joined)
+        } else if parts.len() == 1 {
+            parts.pop().map(|(_, t)| t).unwrap_or_default()
+        } else {
+            parts.drain(..).map(|(_, t)| t).collect()
+        };
         parts.push((0, text));
     };
     std::thread::scope(|scope| {
