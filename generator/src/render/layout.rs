@@ -172,8 +172,14 @@ fn split_commas(tokens: &[TokenTree]) -> Vec<Vec<TokenTree>> {
 /// A token as spacing sees it: punctuation joined (`::`, `=>`), groups whole.
 enum Atom<'t> {
     Word(String),
-    Punct(String),
+    Punct(&'static str),
     Group(&'t proc_macro2::Group),
+}
+
+/// A punctuation character as text, without allocating (Rust has no others).
+fn punct(c: char) -> &'static str {
+    const ALL: &str = "!#$%&'*+,-./:;<=>?@^|~";
+    ALL.find(c).map_or("?", |i| &ALL[i..i + 1])
 }
 
 fn atoms(tokens: &[TokenTree]) -> Vec<Atom<'_>> {
@@ -183,10 +189,14 @@ fn atoms(tokens: &[TokenTree]) -> Vec<Atom<'_>> {
         match t {
             TokenTree::Punct(p) => {
                 match out.last_mut() {
-                    Some(Atom::Punct(prev)) if joint && matches!((prev.as_str(), p.as_char()), (":", ':') | ("=", '>') | ("-", '>')) => {
-                        prev.push(p.as_char())
+                    Some(Atom::Punct(prev)) if joint && matches!((*prev, p.as_char()), (":", ':') | ("=", '>') | ("-", '>')) => {
+                        *prev = match *prev {
+                            ":" => "::",
+                            "=" => "=>",
+                            _ => "->",
+                        }
                     }
-                    _ => out.push(Atom::Punct(p.as_char().to_string())),
+                    _ => out.push(Atom::Punct(punct(p.as_char()))),
                 }
                 joint = p.spacing() == Spacing::Joint && p.as_char() != '\'';
                 continue;
@@ -204,12 +214,12 @@ fn atoms(tokens: &[TokenTree]) -> Vec<Atom<'_>> {
 /// or `>` of generic arguments.
 fn spaced(prev: &Atom, next: &Atom, generic: bool) -> bool {
     match (prev, next) {
-        (Atom::Punct(p), _) if matches!(p.as_str(), "::" | "#" | "&" | "'" | "!") => false,
-        (Atom::Punct(p), _) if p == "<" && generic => false,
-        (_, Atom::Punct(n)) if matches!(n.as_str(), "," | ";" | ":" | "::" | "?") => false,
-        (_, Atom::Punct(n)) if matches!(n.as_str(), "<" | ">") && generic => false,
+        (Atom::Punct(p), _) if matches!(*p, "::" | "#" | "&" | "'" | "!") => false,
+        (Atom::Punct(p), _) if *p == "<" && generic => false,
+        (_, Atom::Punct(n)) if matches!(*n, "," | ";" | ":" | "::" | "?") => false,
+        (_, Atom::Punct(n)) if matches!(*n, "<" | ">") && generic => false,
         (Atom::Word(_), Atom::Group(g)) if g.delimiter() == Delimiter::Parenthesis => false,
-        (Atom::Punct(p), Atom::Group(g)) if p == ">" && generic && g.delimiter() == Delimiter::Parenthesis => false,
+        (Atom::Punct(p), Atom::Group(g)) if *p == ">" && generic && g.delimiter() == Delimiter::Parenthesis => false,
         _ => true,
     }
 }
@@ -236,13 +246,13 @@ fn write(atoms: &[Atom], lines: &mut Vec<String>, breaking: Option<&str>) {
     for a in atoms {
         // A `<` after a name opens generic arguments; its `>` closes them.
         let generic = match a {
-            Atom::Punct(p) if p == "<" => matches!(prev, Some(Atom::Word(_))),
-            Atom::Punct(p) if p == ">" => generics > 0,
+            Atom::Punct(p) if *p == "<" => matches!(prev, Some(Atom::Word(_))),
+            Atom::Punct(p) if *p == ">" => generics > 0,
             _ => false,
         };
         let cur = lines.last_mut().expect("a line");
         if let Some(p) = prev {
-            if spaced(p, a, generic || (generics > 0 && matches!(p, Atom::Punct(x) if x == "<"))) && !cur.is_empty() && !cur.ends_with(' ') {
+            if spaced(p, a, generic || (generics > 0 && matches!(p, Atom::Punct(x) if *x == "<"))) && !cur.is_empty() && !cur.ends_with(' ') {
                 cur.push(' ');
             }
         }
@@ -250,15 +260,15 @@ fn write(atoms: &[Atom], lines: &mut Vec<String>, breaking: Option<&str>) {
             Atom::Word(w) => cur.push_str(w),
             Atom::Punct(p) => {
                 cur.push_str(p);
-                if generic && p == "<" {
+                if generic && *p == "<" {
                     generics += 1;
-                } else if generic && p == ">" {
+                } else if generic && *p == ">" {
                     generics -= 1;
                 }
             }
             Atom::Group(g) => {
                 let inner: Vec<TokenTree> = g.stream().into_iter().collect();
-                let attr = matches!(prev, Some(Atom::Punct(p)) if p == "#");
+                let attr = matches!(prev, Some(Atom::Punct(p)) if *p == "#");
                 let breaks = matches!(g.delimiter(), Delimiter::Bracket | Delimiter::Brace) && !inner.is_empty() && !attr;
                 match breaking {
                     Some(indent) if breaks => {
