@@ -85,9 +85,16 @@ pub fn normalize(mut doc: Value, diags: &mut Diagnostics) -> Result<Normalized> 
     strip_path_fragments(&mut doc);
     parameter_schema_required(&mut doc, diags);
     // Schemas are independent: normalize them on two threads, findings merged (and sorted later).
-    let mut roots = schema_roots(&mut doc);
-    let half = roots.len() / 2;
-    let (first, second) = roots.split_at_mut(half);
+    // Dealt alternately: the roots come as the paths' small inline schemas, then the components'
+    // large ones, so halves of the list would leave one thread with most of the work.
+    let (mut first, mut second) = (Vec::new(), Vec::new());
+    for (i, root) in schema_roots(&mut doc).into_iter().enumerate() {
+        if i % 2 == 0 {
+            first.push(root)
+        } else {
+            second.push(root)
+        }
+    }
     let found = std::thread::scope(|scope| {
         let other = scope.spawn(|| {
             let mut d = Diagnostics::default();
@@ -104,7 +111,7 @@ pub fn normalize(mut doc: Value, diags: &mut Diagnostics) -> Result<Normalized> 
         found.extend(other.join().expect("normalizer thread panicked"));
         found
     });
-    drop(roots);
+    drop((first, second));
     diags.extend(found);
     let openapi = parse_openapi(&doc)?;
     Ok(Normalized { document: doc, openapi })
@@ -113,24 +120,120 @@ pub fn normalize(mut doc: Value, diags: &mut Diagnostics) -> Result<Normalized> 
 /// Parses a normalized document into `openapiv3`, naming the JSON path of any mismatch.
 pub fn parse_openapi(doc: &Value) -> Result<openapiv3::OpenAPI> {
     use serde::Deserialize;
-    // Fast path: the two big parts parse on two threads; the rest is small.
-    let fast = std::thread::scope(|scope| {
-        let paths = scope.spawn(|| doc.get("paths").map(openapiv3::Paths::deserialize).transpose());
-        let components = doc.get("components").map(openapiv3::Components::deserialize).transpose();
-        let paths = paths.join().expect("parser thread panicked");
-        let mut shell: Map<String, Value> =
-            doc.as_object()?.iter().filter(|(k, _)| *k != "paths" && *k != "components").map(|(k, v)| (k.clone(), v.clone())).collect();
-        shell.insert("paths".into(), Value::Object(Map::new()));
-        let mut api = openapiv3::OpenAPI::deserialize(&Value::Object(shell)).ok()?;
-        api.paths = paths.ok()?.unwrap_or_default();
-        api.components = components.ok()?;
-        Some(api)
-    });
-    if let Some(api) = fast {
+    if let Some(api) = parse_fast(doc) {
         return Ok(api);
     }
-    // Slow path, for the error: find the smallest part that does not fit and name it.
-    Err(locate_parse_error(doc))
+    // Slow path: what the fast one does not take (a `null` component map), or else the error,
+    // named by the smallest part that does not fit.
+    openapiv3::OpenAPI::deserialize(doc).map_err(|_| locate_parse_error(doc))
+}
+
+/// One path item or component schema, parsed on whichever thread takes it.
+/// Boxed: a path item is kilobytes (eight operations inline), moved several times here.
+enum Parsed {
+    Path(Box<openapiv3::ReferenceOr<openapiv3::PathItem>>),
+    Schema(Box<openapiv3::ReferenceOr<openapiv3::Schema>>),
+}
+
+/// The fast path of [`parse_openapi`]: what `openapiv3`'s derives give, `None` on any mismatch.
+///
+/// `Paths` and `Components` flatten their extensions, so their derives first copy the whole
+/// subtree into serde's buffer and parse from the copy; here their entries are parsed straight
+/// from the document (keys as the derives take them: `/…` paths, the named component maps,
+/// `x-…` extensions, nothing else), the path items and component schemas by both cores from one
+/// queue, so neither waits for the other.
+pub fn parse_fast(doc: &Value) -> Option<openapiv3::OpenAPI> {
+    use openapiv3::ReferenceOr;
+    use serde::Deserialize;
+    let paths = match doc.get("paths") {
+        Some(Value::Object(map)) => Some(map),
+        Some(_) => return None,
+        None => None,
+    };
+    let components = match doc.get("components") {
+        Some(Value::Object(map)) => Some(map),
+        Some(_) => return None,
+        None => None,
+    };
+    let schemas = match components.and_then(|c| c.get("schemas")) {
+        Some(Value::Object(map)) => Some(map),
+        Some(_) => return None,
+        None => None,
+    };
+    let units: Vec<(bool, &String, &Value)> = paths
+        .into_iter()
+        .flatten()
+        .filter(|(k, _)| k.starts_with('/'))
+        .map(|(k, v)| (true, k, v))
+        .chain(schemas.into_iter().flatten().map(|(k, v)| (false, k, v)))
+        .collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || -> Option<Vec<(usize, Parsed)>> {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(&(path, _, v)) = units.get(i) else { return Some(done) };
+            let parsed = if path {
+                Parsed::Path(Box::new(ReferenceOr::deserialize(v).ok()?))
+            } else {
+                Parsed::Schema(Box::new(ReferenceOr::deserialize(v).ok()?))
+            };
+            done.push((i, parsed));
+        }
+    };
+    let (mine, theirs, api) = std::thread::scope(|scope| {
+        let other = scope.spawn(work);
+        let mine = work();
+        // The rest is small: the document without its paths and components.
+        let shell: Option<Map<String, Value>> = doc.as_object().map(|root| {
+            root.iter()
+                .filter(|(k, _)| *k != "paths" && *k != "components")
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .chain([("paths".to_string(), Value::Object(Map::new()))])
+                .collect()
+        });
+        let api = shell.and_then(|shell| openapiv3::OpenAPI::deserialize(&Value::Object(shell)).ok());
+        (mine, other.join().expect("parser thread panicked"), api)
+    });
+    let mut api = api?;
+    let mut parsed: Vec<(usize, Parsed)> = mine?.into_iter().chain(theirs?).collect();
+    if parsed.len() != units.len() {
+        return None;
+    }
+    parsed.sort_unstable_by_key(|(i, _)| *i);
+    let mut component_schemas = indexmap::IndexMap::with_capacity(schemas.map_or(0, Map::len));
+    for ((_, key, _), (_, p)) in units.iter().zip(parsed) {
+        match p {
+            Parsed::Path(item) => drop(api.paths.paths.insert(key.to_string(), *item)),
+            Parsed::Schema(schema) => drop(component_schemas.insert(key.to_string(), *schema)),
+        }
+    }
+    for (k, v) in paths.into_iter().flatten().filter(|(k, _)| k.starts_with("x-")) {
+        api.paths.extensions.insert(k.clone(), v.clone());
+    }
+    api.components = match components {
+        None => None,
+        Some(map) => {
+            let mut c = openapiv3::Components { schemas: component_schemas, ..Default::default() };
+            for (k, v) in map {
+                match k.as_str() {
+                    "schemas" => {}
+                    "responses" => c.responses = Deserialize::deserialize(v).ok()?,
+                    "parameters" => c.parameters = Deserialize::deserialize(v).ok()?,
+                    "examples" => c.examples = Deserialize::deserialize(v).ok()?,
+                    "requestBodies" => c.request_bodies = Deserialize::deserialize(v).ok()?,
+                    "headers" => c.headers = Deserialize::deserialize(v).ok()?,
+                    "securitySchemes" => c.security_schemes = Deserialize::deserialize(v).ok()?,
+                    "links" => c.links = Deserialize::deserialize(v).ok()?,
+                    "callbacks" => c.callbacks = Deserialize::deserialize(v).ok()?,
+                    x if x.starts_with("x-") => drop(c.extensions.insert(k.clone(), v.clone())),
+                    _ => {}
+                }
+            }
+            Some(c)
+        }
+    };
+    Some(api)
 }
 
 /// Names where a normalized document does not fit the OpenAPI 3.0 model: per path item and
