@@ -324,8 +324,7 @@ pub fn for_mock_server(mut doc: Value) -> Value {
 fn hoist_defs(doc: &mut Value, diags: &mut Diagnostics) {
     let root_has_defs = doc.get("$defs").is_some();
     // Collect (owner pointer, defs) in document order, removing the blocks.
-    let mut found: Vec<(String, Map<String, Value>)> = Vec::new();
-    collect_defs(doc, &mut String::from("#"), &mut found);
+    let found = collect_all_defs(doc);
     if found.is_empty() {
         return;
     }
@@ -381,11 +380,52 @@ fn hoist_defs(doc: &mut Value, diags: &mut Diagnostics) {
     }
 }
 
+/// [`collect_defs`] over the whole document, its `paths` on a second thread (the walk visits
+/// every node): the same list, in document order.
+fn collect_all_defs(doc: &mut Value) -> Vec<(String, Map<String, Value>)> {
+    let mut found = Vec::new();
+    let Value::Object(root) = doc else {
+        collect_defs(doc, &mut String::from("#"), &mut found);
+        return found;
+    };
+    if let Some(Value::Object(defs)) = root.shift_remove("$defs") {
+        found.push(("#".to_string(), defs));
+    }
+    let walk = |key: &String, node: &mut Value| {
+        let mut found = Vec::new();
+        let mut ptr = String::from("#");
+        push(&mut ptr, key);
+        collect_defs(node, &mut ptr, &mut found);
+        found
+    };
+    std::thread::scope(|scope| {
+        let mut paths = None;
+        let mut parts = Vec::new();
+        for (i, (key, node)) in root.iter_mut().enumerate() {
+            if key == "paths" {
+                paths = Some((i, scope.spawn(move || walk(key, node))));
+            } else {
+                parts.push((i, walk(key, node)));
+            }
+        }
+        if let Some((i, handle)) = paths {
+            parts.push((i, handle.join().expect("the $defs walk panicked")));
+            parts.sort_by_key(|(i, _)| *i);
+        }
+        found.extend(parts.into_iter().flat_map(|(_, f)| f));
+    });
+    found
+}
+
 fn collect_defs(node: &mut Value, ptr: &mut String, out: &mut Vec<(String, Map<String, Value>)>) {
     match node {
         Value::Object(map) => {
-            if let Some(Value::Object(defs)) = map.shift_remove("$defs") {
-                out.push((ptr.clone(), defs));
+            // Hashing the key for every object costs more than looking through a small one.
+            let has_defs = if map.len() <= 8 { map.keys().any(|k| k == "$defs") } else { map.contains_key("$defs") };
+            if has_defs {
+                if let Some(Value::Object(defs)) = map.shift_remove("$defs") {
+                    out.push((ptr.clone(), defs));
+                }
             }
             for (k, v) in map.iter_mut() {
                 if v.is_object() || v.is_array() {
@@ -591,22 +631,23 @@ pub fn schema_roots(doc: &mut Value) -> Vec<(&mut Value, String)> {
                     let item_ptr = child("#/paths", path);
                     let Value::Object(item) = item else { continue };
                     for (key, op) in item.iter_mut() {
-                        let op_ptr = child(&item_ptr, key);
                         if key == "parameters" {
-                            params(op, &op_ptr, &mut out);
+                            params(op, &child(&item_ptr, key), &mut out);
                             continue;
                         }
                         if !METHODS.contains(&key.as_str()) {
                             continue;
                         }
                         let Value::Object(op) = op else { continue };
+                        let op_ptr = child(&item_ptr, key);
+                        // Pointers only for the keys that hold schemas (not `summary`, …).
                         for (k, v) in op.iter_mut() {
-                            let p = child(&op_ptr, k);
                             match k.as_str() {
-                                "parameters" => params(v, &p, &mut out),
-                                "requestBody" => content_schemas(v, &p, &mut out),
+                                "parameters" => params(v, &child(&op_ptr, k), &mut out),
+                                "requestBody" => content_schemas(v, &child(&op_ptr, k), &mut out),
                                 "responses" => {
                                     if let Value::Object(rs) = v {
+                                        let p = child(&op_ptr, k);
                                         for (status, r) in rs.iter_mut() {
                                             response(r, &child(&p, status), &mut out);
                                         }
