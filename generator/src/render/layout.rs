@@ -46,6 +46,40 @@ pub fn body(tokens: TokenStream, brace: bool) -> TokenStream {
     })
 }
 
+/// A macro body given as its laid-out lines, for the calls every struct has (`constructor!`,
+/// `setters!`, `struct_de!`): the lines [`lay_out`] would make of the same tokens, built from
+/// the IR without making the tokens. Outside [`laid_out`] the lines are read as tokens.
+pub fn body_text(lines: Vec<String>, brace: bool) -> TokenStream {
+    TABLE.with(|t| match t.borrow_mut().as_mut() {
+        Some(table) => {
+            let marker = proc_macro2::Ident::new(&format!("{MARK}{}", table.len()), proc_macro2::Span::call_site());
+            table.push(Body { lines, brace });
+            quote::quote!(#marker)
+        }
+        None => lines.join("\n").parse().expect("a laid-out macro body is valid tokens"),
+    })
+}
+
+/// A head and bracketed lists as [`lay_out`] lays them out (`nullable [`, one entry a line,
+/// `] [`, …, `]`; an empty list stays `[]`).
+pub fn bracket_lists(head: &str, lists: &[&[String]]) -> Vec<String> {
+    let mut lines = vec![head.to_string()];
+    for list in lists {
+        let cur = lines.last_mut().expect("a line");
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        if list.is_empty() {
+            cur.push_str("[]");
+            continue;
+        }
+        cur.push('[');
+        lines.extend(list.iter().map(|e| format!("    {e},")));
+        lines.push("]".to_string());
+    }
+    lines
+}
+
 /// A file rendered by `make`, formatted, with its macro bodies laid out.
 pub fn unparse(make: impl FnOnce() -> syn::File) -> anyhow::Result<String> {
     let (file, bodies, braces) = laid_out(make);
@@ -311,6 +345,26 @@ mod tests {
 
     fn text(tokens: TokenStream, brace: bool) -> String {
         lay_out(tokens, brace).join("\n")
+    }
+
+    /// The struct macros' bodies built as text are what the tokens lay out as.
+    #[test]
+    fn text_bodies_equal_laid_out_tokens() {
+        let entries = |v: &[&str]| v.iter().map(|e| e.to_string()).collect::<Vec<_>>();
+        let params = entries(&["a: std::collections::BTreeMap<String, Vec<Option<crate::FilePart>>> => plain", "r#type: serde_json::Value => some"]);
+        let defaults = entries(&["c"]);
+        assert_eq!(
+            bracket_lists("nullable", &[&params, &defaults]).join("\n"),
+            text(
+                quote!(nullable [a: std::collections::BTreeMap<String, Vec<Option<crate::FilePart>>> => plain, r#type: serde_json::Value => some] [c]),
+                false
+            )
+        );
+        assert_eq!(bracket_lists("", &[&[], &defaults]).join("\n"), text(quote!([][c]), false));
+        let keys = entries(&["model", "r#type = \"type\"", "x_y = \"x-y\""]);
+        assert_eq!(bracket_lists("Chat,", &[&keys, &[]]).join("\n"), text(quote!(Chat, [model, r#type = "type", x_y = "x-y"] []), false));
+        let setters = ["#[deprecated]", "old: Vec<Vec<i64>> => optional,", "n: i64 => nullable_boxed,"];
+        assert_eq!(setters.join("\n"), text(quote!(#[deprecated] old: Vec<Vec<i64>> => optional, n: i64 => nullable_boxed), true));
     }
 
     #[test]

@@ -292,11 +292,12 @@ fn render_struct(name: Ident, s: &Struct, origin: &str, head: Vec<Attribute>, al
     // `Deserialize` through `runtime::struct_de!` (a fraction of the derive's code), unless a
     // field is flattened, which only serde's derive does.
     let macro_de = !s.fields.iter().any(|f| f.flatten) && s.additional.is_none();
-    let (mut de_required, mut de_default) = (Vec::new(), Vec::new());
+    // The macro bodies are written laid out (`layout::body_text`): entries as text.
+    let (mut de_required, mut de_default): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
     let mut fields = Vec::new();
-    let mut ctor_params = Vec::new();
-    let mut ctor_defaults: Vec<Ident> = Vec::new();
-    let mut setters = Vec::new();
+    let mut ctor_params: Vec<String> = Vec::new();
+    let mut ctor_defaults: Vec<String> = Vec::new();
+    let mut setters: Vec<String> = Vec::new();
     let mut needs_args = false;
     let mut any_deprecated_field = false;
     for f in &s.fields {
@@ -343,12 +344,7 @@ fn render_struct(name: Ident, s: &Struct, origin: &str, head: Vec<Attribute>, al
             }
         }
         if macro_de {
-            let key = if f.rust == f.wire {
-                quote!(#fname)
-            } else {
-                let w = &f.wire;
-                quote!(#fname = #w)
-            };
+            let key = if f.rust == f.wire { f.rust.clone() } else { format!("{} = {}", f.rust, proc_macro2::Literal::string(&f.wire)) };
             // Required unless absent is fine: optional, nullable, or a const the SDK fills in.
             if f.presence() == Presence::Plain && (f.required || !f.is_const) {
                 de_required.push(key);
@@ -366,35 +362,37 @@ fn render_struct(name: Ident, s: &Struct, origin: &str, head: Vec<Attribute>, al
         }
         fields.push(syntax::named_field(attrs, fname.clone(), fty));
 
-        let inner = ty(&f.ty);
+        let inner = f.ty.spell(Spelling::MODELS);
         match f.presence() {
-            Presence::Plain if f.is_const => ctor_defaults.push(fname.clone()),
+            Presence::Plain if f.is_const => ctor_defaults.push(f.rust.clone()),
             Presence::Plain | Presence::Option => {
                 // Required but nullable (`Option`): the constructor takes the value (the common
                 // case); set the field to `None` afterwards to send `null`.
                 needs_args = true;
                 let how = match (f.presence() == Presence::Option, f.boxed) {
-                    (false, false) => quote!(plain),
-                    (true, false) => quote!(some),
-                    (false, true) => quote!(boxed),
-                    (true, true) => quote!(some_boxed),
+                    (false, false) => "plain",
+                    (true, false) => "some",
+                    (false, true) => "boxed",
+                    (true, true) => "some_boxed",
                 };
-                ctor_params.push(quote!(#fname: #inner => #how));
+                ctor_params.push(format!("{}: {inner} => {how}", f.rust));
             }
             Presence::Optional | Presence::Nullable => {
-                ctor_defaults.push(fname.clone());
+                ctor_defaults.push(f.rust.clone());
                 if f.rust == "new" {
                     // A setter would clash with the constructor; the field is public.
                     continue;
                 }
                 let how = match (f.presence() == Presence::Optional, f.boxed) {
-                    (true, false) => quote!(optional),
-                    (false, false) => quote!(nullable),
-                    (true, true) => quote!(optional_boxed),
-                    (false, true) => quote!(nullable_boxed),
+                    (true, false) => "optional",
+                    (false, false) => "nullable",
+                    (true, true) => "optional_boxed",
+                    (false, true) => "nullable_boxed",
                 };
-                let sdep = if f.deprecated { quote!(#[deprecated]) } else { TokenStream::new() };
-                setters.push(quote!(#sdep #fname: #inner => #how));
+                if f.deprecated {
+                    setters.push("#[deprecated]".to_string());
+                }
+                setters.push(format!("{}: {inner} => {how},", f.rust));
             }
         }
     }
@@ -402,7 +400,7 @@ fn render_struct(name: Ident, s: &Struct, origin: &str, head: Vec<Attribute>, al
         let attrs = vec![syntax::attr_str("doc", " Properties not named by the schema, kept as sent."), syntax::attr("serde", quote!(flatten))];
         let map = syntax::generic("std::collections::BTreeMap", [syntax::named("String"), syntax::ty(a, Spelling::MODELS)]);
         fields.push(syntax::named_field(attrs, ident("additional_properties"), map));
-        ctor_defaults.push(Ident::new("additional_properties", Span::call_site()));
+        ctor_defaults.push("additional_properties".to_string());
     }
     let flatten_union = s.fields.iter().any(|f| f.flatten);
     let derive_default =
@@ -431,20 +429,18 @@ fn render_struct(name: Ident, s: &Struct, origin: &str, head: Vec<Attribute>, al
     // expressions for the formatter to parse, which is most of a regeneration's cost.
     let mut impl_items = Vec::new();
     if !derive_default {
-        let doc = if s.fields.iter().any(|f| f.presence() == Presence::Option) { quote!(nullable) } else { TokenStream::new() };
-        impl_items.push(syntax::macro_impl_item(syntax::mac(
-            "crate::runtime::constructor",
-            quote!(#doc [#(#ctor_params),*] [#(#ctor_defaults),*]),
-            false,
-        )));
+        let doc = if s.fields.iter().any(|f| f.presence() == Presence::Option) { "nullable" } else { "" };
+        let body = crate::render::layout::bracket_lists(doc, &[&ctor_params, &ctor_defaults]);
+        impl_items.push(syntax::macro_impl_item(syntax::mac_text("crate::runtime::constructor", body, false)));
     }
     if !setters.is_empty() {
-        impl_items.push(syntax::macro_impl_item(syntax::mac("crate::runtime::setters", quote!(#(#setters),*), true)));
+        impl_items.push(syntax::macro_impl_item(syntax::mac_text("crate::runtime::setters", setters, true)));
     }
     let self_ty = syntax::named(&name.to_string());
     let de_item = macro_de.then(|| {
         let gate = if de { Vec::new() } else { vec![syntax::attr("cfg", quote!(feature = "full-serde"))] };
-        syntax::macro_item(gate, syntax::mac("crate::runtime::struct_de", quote!(#name, [#(#de_required),*] [#(#de_default),*]), false))
+        let body = crate::render::layout::bracket_lists(&format!("{name},"), &[&de_required, &de_default]);
+        syntax::macro_item(gate, syntax::mac_text("crate::runtime::struct_de", body, false))
     });
     out.push(syntax::struct_item(attrs, name, fields, false));
     out.extend(de_item);

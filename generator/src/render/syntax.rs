@@ -222,6 +222,12 @@ pub fn mac(name: &str, tokens: TokenStream, brace: bool) -> Macro {
     Macro { path: path(name), bang_token: Default::default(), delimiter, tokens: super::layout::body(tokens, brace) }
 }
 
+/// A macro call whose body is given laid out ([`super::layout::body_text`]).
+pub fn mac_text(name: &str, lines: Vec<String>, brace: bool) -> Macro {
+    let delimiter = if brace { MacroDelimiter::Brace(Default::default()) } else { MacroDelimiter::Paren(Default::default()) };
+    Macro { path: path(name), bang_token: Default::default(), delimiter, tokens: super::layout::body_text(lines, brace) }
+}
+
 /// A macro call as an item: `path!(tokens);` (or `path! { tokens }`).
 pub fn macro_item(attrs: Vec<Attribute>, mac: Macro) -> Item {
     let semi_token = matches!(mac.delimiter, MacroDelimiter::Paren(_)).then(Default::default);
