@@ -298,61 +298,65 @@ fn render_case(ir: &Ir, op: &Operation) -> Expr {
         None => (None, None),
     };
     // The harness gives every scheme the key `test-<scheme name>`.
+    // The `case_data!` body is written laid out (`layout::body_text`): values as their text.
+    let string = |s: &str| proc_macro2::Literal::string(s).to_string();
     let auth = match op.security.first().and_then(|s| ir.auth_scheme(s.name())) {
         Some(a) => {
             let (header, value) = match &a.location {
                 crate::ir::AuthLocation::Bearer => ("authorization".to_string(), format!("Bearer test-{}", a.name)),
                 crate::ir::AuthLocation::Header(h) => (h.clone(), format!("test-{}", a.name)),
             };
-            quote!(Some((#header, #value)))
+            format!("Some(({}, {}))", string(&header), string(&value))
         }
-        None => quote!(None),
+        None => "None".to_string(),
     };
     let status = op.success_statuses.first().copied().unwrap_or(200).max(200);
     let r = || syntax::expr_path("r");
     let (response, kind, finish) = match &op.success {
         Success::Json(t) => {
             let v = synth(ir, t, 0);
-            (Some(lit(&v)), quote!(Kind::Json), syntax::call("Ok", vec![syntax::call("to_json", vec![syntax::reference(r())])]))
+            (Some(lit(&v)), "Kind::Json", syntax::call("Ok", vec![syntax::call("to_json", vec![syntax::reference(r())])]))
         }
         Success::Empty => (
             None,
-            quote!(Kind::Empty),
+            "Kind::Empty",
             syn::parse_quote!({
                 let () = r;
                 Ok(serde_json::Value::Null)
             }),
         ),
-        Success::Binary => (Some("binary-content".to_string()), quote!(Kind::Binary), syntax::await_expr(syntax::call("binary", vec![r()]))),
+        Success::Binary => (Some("binary-content".to_string()), "Kind::Binary", syntax::await_expr(syntax::call("binary", vec![r()]))),
         Success::Sse(t) => {
             let v = synth(ir, t, 0);
-            (Some(lit(&v)), quote!(Kind::Sse), syntax::call("Ok", vec![syntax::call("events", vec![r()])]))
+            (Some(lit(&v)), "Kind::Sse", syntax::call("Ok", vec![syntax::call("events", vec![r()])]))
         }
     };
-    let response = match response {
-        Some(r) => {
-            let r = syntax::text(&r);
-            quote!(Some(#r))
-        }
-        None => quote!(None),
-    };
-    let body_json = match body_json {
-        Some(b) => {
-            let b = syntax::text(&b);
-            quote!(Some(#b))
-        }
-        None => quote!(None),
-    };
+    let some = |text: Option<String>| text.map_or_else(|| "None".to_string(), |t| format!("Some({})", syntax::text(&t)));
     let multipart = match multipart {
-        Some(names) => quote!(Some(&[#(#names),*])),
-        None => quote!(None),
+        Some(names) => format!("Some(&[{}])", names.iter().map(|n| string(n)).collect::<Vec<_>>().join(", ")),
+        None => "None".to_string(),
     };
-    let pair = |(k, v): &(String, String)| {
-        let (k, v) = (syntax::text(k), syntax::text(v));
-        quote!((#k, #v))
+    // A non-empty list of pairs is laid out one pair a line.
+    let pairs = |key: &str, list: &[(String, String)], lines: &mut Vec<String>| {
+        if list.is_empty() {
+            lines.push(format!("{key}: &[],"));
+            return;
+        }
+        lines.push(format!("{key}: &["));
+        lines.extend(list.iter().map(|(k, v)| format!("    ({}, {}),", syntax::text(k), syntax::text(v))));
+        lines.push("],".to_string());
     };
-    let query = query.iter().map(pair);
-    let headers = headers.iter().map(pair);
+    let mut data = vec![format!("op: {},", string(id)), format!("method: {},", string(method)), format!("path: {},", string(&path))];
+    pairs("query", &query, &mut data);
+    pairs("headers", &headers, &mut data);
+    data.extend([
+        format!("auth: {auth},"),
+        format!("body: {},", some(body_json)),
+        format!("multipart_fields: {multipart},"),
+        format!("status: {status}u16,"),
+        format!("response: {},", some(response)),
+        format!("kind: {kind},"),
+    ]);
     let mut chain = syntax::expr_path("c");
     for g in &op.group {
         chain = syntax::method_call(chain, crate::names::field_name(g).as_str(), Vec::new());
@@ -372,22 +376,9 @@ fn render_case(ir: &Ir, op: &Operation) -> Expr {
         )],
     );
     let (call, stream) = if matches!(op.success, Success::Sse(_)) { (syntax::expr_path("None"), run) } else { (run, syntax::expr_path("None")) };
-    let data = quote! {
-        op: #id,
-        method: #method,
-        path: #path,
-        query: &[#(#query),*],
-        headers: &[#(#headers),*],
-        auth: #auth,
-        body: #body_json,
-        multipart_fields: #multipart,
-        status: #status,
-        response: #response,
-        kind: #kind,
-    };
     syntax::struct_expr(
         "Case",
-        vec![(ident("data"), Some(syntax::macro_expr_braced("case_data", data))), (ident("call"), Some(call)), (ident("stream"), Some(stream))],
+        vec![(ident("data"), Some(syntax::macro_expr_text("case_data", data))), (ident("call"), Some(call)), (ident("stream"), Some(stream))],
     )
 }
 

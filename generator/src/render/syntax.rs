@@ -532,9 +532,9 @@ pub fn unit() -> Type {
     Type::Tuple(syn::TypeTuple { paren_token: Default::default(), elems: Punctuated::new() })
 }
 
-/// A macro call as an expression with braces: `case_data! { tokens }`.
-pub fn macro_expr_braced(name: &str, tokens: TokenStream) -> Expr {
-    Expr::Macro(syn::ExprMacro { attrs: Vec::new(), mac: mac(name, tokens, true) })
+/// `name! { … }` as an expression, its body given laid out ([`super::layout::body_text`]).
+pub fn macro_expr_text(name: &str, lines: Vec<String>) -> Expr {
+    Expr::Macro(syn::ExprMacro { attrs: Vec::new(), mac: mac_text(name, lines, true) })
 }
 
 /// `async move { stmts }`.
