@@ -65,19 +65,25 @@ pub fn body_text(lines: Vec<String>, brace: bool) -> TokenStream {
 pub fn bracket_lists(head: &str, lists: &[&[String]]) -> Vec<String> {
     let mut lines = vec![head.to_string()];
     for list in lists {
-        let cur = lines.last_mut().expect("a line");
-        if !cur.is_empty() {
-            cur.push(' ');
-        }
-        if list.is_empty() {
-            cur.push_str("[]");
-            continue;
-        }
-        cur.push('[');
-        lines.extend(list.iter().map(|e| format!("    {e},")));
-        lines.push("]".to_string());
+        push_list(&mut lines, list);
     }
     lines
+}
+
+/// Appends a bracketed list to the last line as [`lay_out`] does: after a space (unless the
+/// line is empty), `[]` when empty, else `[`, one entry a line with its comma, and `]`.
+pub fn push_list(lines: &mut Vec<String>, list: &[String]) {
+    let cur = lines.last_mut().expect("a line");
+    if !cur.is_empty() && !cur.ends_with(' ') {
+        cur.push(' ');
+    }
+    if list.is_empty() {
+        cur.push_str("[]");
+        return;
+    }
+    cur.push('[');
+    lines.extend(list.iter().map(|e| format!("    {e},")));
+    lines.push("]".to_string());
 }
 
 /// A file rendered by `make`, formatted, with its macro bodies laid out.
@@ -363,6 +369,18 @@ mod tests {
         assert_eq!(bracket_lists("", &[&[], &defaults]).join("\n"), text(quote!([][c]), false));
         let keys = entries(&["model", "r#type = \"type\"", "x_y = \"x-y\""]);
         assert_eq!(bracket_lists("Chat,", &[&keys, &[]]).join("\n"), text(quote!(Chat, [model, r#type = "type", x_y = "x-y"] []), false));
+        let mut op = vec!["OP_X = \"x\" \"a.x\", POST \"/v1/x\",".to_string()];
+        push_list(&mut op, &entries(&["ApiKey"]));
+        op.last_mut().unwrap().push(',');
+        push_list(&mut op, &entries(&["(422u16, crate::errors::decode_v)"]));
+        op.last_mut().unwrap().push(',');
+        push_list(&mut op, &entries(&["200u16"]));
+        op.last_mut().unwrap().push_str(", events");
+        push_list(&mut op, &entries(&["\"done\""]));
+        assert_eq!(
+            op.join("\n"),
+            text(quote!(OP_X = "x" "a.x", POST "/v1/x", [ApiKey], [(422u16, crate::errors::decode_v)], [200u16], events ["done"]), false)
+        );
         let setters = ["#[deprecated]", "old: Vec<Vec<i64>> => optional,", "n: i64 => nullable_boxed,"];
         assert_eq!(setters.join("\n"), text(quote!(#[deprecated] old: Vec<Vec<i64>> => optional, n: i64 => nullable_boxed), true));
     }

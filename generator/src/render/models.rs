@@ -19,14 +19,7 @@ pub fn ident(s: &str) -> Ident {
     }
 }
 
-/// Docs inside a macro call's tokens: always `#[doc]` attributes.
-pub fn inline_doc_attrs(docs: Option<&str>) -> TokenStream {
-    let Some(d) = docs else { return TokenStream::new() };
-    let attrs = prefixed_lines(d).into_iter().map(|l| quote!(#[doc = #l]));
-    quote!(#(#attrs)*)
-}
-
-fn prefixed_lines(d: &str) -> Vec<String> {
+pub(super) fn prefixed_lines(d: &str) -> Vec<String> {
     doc_lines(d).into_iter().map(|l| if l.is_empty() { l } else { format!(" {l}") }).collect()
 }
 

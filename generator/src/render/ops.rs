@@ -2,7 +2,7 @@
 //! a request builder per operation (required inputs positional, optional ones setters, per-call
 //! options, awaited directly or with `.send()`), the typed error enum, and the client accessors.
 
-use super::models::{doc_attr_list, ident, inline_doc_attrs, qualified_ty as ty};
+use super::models::{doc_attr_list, ident, qualified_ty as ty};
 use super::syntax;
 use crate::ir::*;
 use crate::names;
@@ -267,19 +267,13 @@ fn render_op(ir: &Ir, op: &Operation, examples: Option<&super::example::Examples
     let stat_text = stat.to_string();
     let method_ident = ident(&op.method);
     let id = &op.id;
-    let http_method = format_ident!("{}", op.http_method);
     let path_text = &op.path;
-    let security = op.security.iter().filter_map(|s| {
-        let v = format_ident!("{}", ir.auth_scheme(s.name())?.variant);
-        Some(quote!(#v))
-    });
-    let errors = op.errors.iter().filter_map(|e| {
-        let t = e.ty.as_ref()?;
-        let d = decoder_name(t);
-        let s = e.status;
-        Some(quote!((#s, crate::errors::#d)))
-    });
-    let success_statuses = &op.success_statuses;
+    // The macro bodies are written laid out (`layout::body_text`): entries as text.
+    let string = |s: &str| proc_macro2::Literal::string(s).to_string();
+    let security: Vec<String> = op.security.iter().filter_map(|s| Some(ir.auth_scheme(s.name())?.variant.clone())).collect();
+    let errors: Vec<String> =
+        op.errors.iter().filter_map(|e| Some(format!("({}u16, crate::errors::{})", e.status, decoder_name(e.ty.as_ref()?)))).collect();
+    let success_statuses: Vec<String> = op.success_statuses.iter().map(|s| format!("{s}u16")).collect();
     let self_field = |name: &str| syntax::expr_field(syntax::expr_path("self"), ident(name));
 
     // Inputs.
@@ -312,10 +306,11 @@ fn render_op(ir: &Ir, op: &Operation, examples: Option<&super::example::Examples
                     ParamLocation::Cookie => "cookie",
                 }
             ));
-            let docs = inline_doc_attrs(Some(&d));
-            let dep = if p.deprecated { quote!(#[deprecated]) } else { TokenStream::new() };
-            let t = ty(&p.ty);
-            setters.push(quote!(#docs #dep #f: #t));
+            setters.extend(super::models::prefixed_lines(&d).into_iter().map(|l| format!("///{l}").trim_end().to_string()));
+            if p.deprecated {
+                setters.push("#[deprecated]".to_string());
+            }
+            setters.push(format!("{f}: {},", p.ty.spell(Spelling::CRATE)));
         }
     }
     let mut body_setter = None;
@@ -456,19 +451,24 @@ fn render_op(ir: &Ir, op: &Operation, examples: Option<&super::example::Examples
     let method = syntax::method_item(attrs, method_ident, params, returns, vec![syntax::tail(construct)]);
 
     // The builder.
-    let operation = syntax::mac(
-        "crate::runtime::operation",
-        {
-            let end = match &op.stream_end {
-                Some(crate::overlay::StreamEndSpec::Sentinel(v)) => quote!(, sentinel #v),
-                Some(crate::overlay::StreamEndSpec::Events(names)) => quote!(, events [#(#names),*]),
-                None => TokenStream::new(),
-            };
-            let sdk_name = op.sdk_name();
-            quote!(#stat = #id #sdk_name, #http_method #path_text, [#(#security),*], [#(#errors),*], [#(#success_statuses),*] #end)
-        },
-        false,
-    );
+    let operation = {
+        let mut lines = vec![format!("{stat_text} = {} {}, {} {},", string(id), string(&op.sdk_name()), op.http_method, string(path_text))];
+        for (i, list) in [&security, &errors, &success_statuses].into_iter().enumerate() {
+            if i > 0 {
+                lines.last_mut().expect("a line").push(',');
+            }
+            crate::render::layout::push_list(&mut lines, list);
+        }
+        match &op.stream_end {
+            Some(crate::overlay::StreamEndSpec::Sentinel(v)) => lines.last_mut().expect("a line").push_str(&format!(", sentinel {}", string(v))),
+            Some(crate::overlay::StreamEndSpec::Events(names)) => {
+                lines.last_mut().expect("a line").push_str(", events");
+                crate::render::layout::push_list(&mut lines, &names.iter().map(|n| string(n)).collect::<Vec<_>>());
+            }
+            None => {}
+        }
+        syntax::mac_text("crate::runtime::operation", lines, false)
+    };
     let builder_doc =
         format!(" Request builder for `{}` (operation `{}`): set optional inputs, then `.await` it or call `.send()`.", call_of(op), op.id);
     let builder_attrs = vec![
@@ -478,7 +478,7 @@ fn render_op(ir: &Ir, op: &Operation, examples: Option<&super::example::Examples
     ];
     let mut impl_items = Vec::new();
     if !setters.is_empty() {
-        impl_items.push(syntax::macro_impl_item(syntax::mac("crate::runtime::param_setters", quote!(#(#setters),*), true)));
+        impl_items.push(syntax::macro_impl_item(syntax::mac_text("crate::runtime::param_setters", setters, true)));
     }
     impl_items.extend(body_setter);
     impl_items.push(syntax::macro_impl_item(syntax::mac("crate::runtime::request_options", TokenStream::new(), false)));
