@@ -586,7 +586,11 @@ impl Ir {
     /// The spec's first example of a field of the type whose schema is at `origin` (its
     /// `x-examples`, written on the field's schema).
     pub fn field_example(&self, origin: &str, wire: &str) -> Option<&serde_json::Value> {
-        let at = format!("{}/examples/0", crate::diag::child(&format!("{origin}/properties"), wire));
+        let mut at = String::with_capacity(origin.len() + wire.len() + 24);
+        at.push_str(origin);
+        at.push_str("/properties");
+        crate::diag::push(&mut at, wire);
+        at.push_str("/examples/0");
         let i = self.examples.binary_search_by(|e| e.pointer.as_str().cmp(&at)).ok()?;
         Some(&self.examples[i].value)
     }

@@ -69,7 +69,7 @@ pub fn attrs(lines: Vec<String>) -> TokenStream {
 pub fn attr_list(lines: Vec<String>) -> Vec<syn::Attribute> {
     match entry(lines) {
         Entry::Empty => Vec::new(),
-        Entry::Marker(m) => vec![super::syntax::attr_str("doc", &m)],
+        Entry::Marker(m) => vec![super::syntax::doc_marker(&m)],
         Entry::Lines(lines) => lines.iter().map(|l| super::syntax::attr_str("doc", l)).collect(),
     }
 }

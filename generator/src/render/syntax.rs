@@ -93,6 +93,16 @@ pub fn attr_str(name: &str, value: &str) -> Attribute {
     }))
 }
 
+/// `#[doc = "marker"]` for a placed doc block's short marker (`docs::placed`): escaped as
+/// `LitStr::new` does, which for a few characters costs less than a raw literal's parse.
+pub fn doc_marker(marker: &str) -> Attribute {
+    outer(Meta::NameValue(MetaNameValue {
+        path: path("doc"),
+        eq_token: Default::default(),
+        value: Expr::Lit(ExprLit { attrs: Vec::new(), lit: Lit::Str(LitStr::new(marker, span())) }),
+    }))
+}
+
 /// A string literal for text the formatter reads back rather than prints (doc attributes
 /// become `///` lines): raw (`r"…"`, `r#"…"#`), since `LitStr::new` escapes each character
 /// through `char::escape_debug`, the largest single cost of rendering the crate's docs.
