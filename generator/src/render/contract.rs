@@ -141,8 +141,13 @@ fn json_value(t: &TypeRef, v: &Value) -> Expr {
 /// order, formatted apart and joined (see `render::render_all`). The first part holds the module
 /// header and `cases()`; every part holds a contiguous run of the per-operation case functions.
 pub fn render_part(ir: &Ir, part: usize, parts: usize) -> syn::File {
+    render_part_named(ir, part, parts, &case_fn_names(ir))
+}
+
+/// [`render_part`] with the case functions' names ([`case_fn_names`]) made once for all parts.
+pub fn render_part_named(ir: &Ir, part: usize, parts: usize, names: &[String]) -> syn::File {
     let count = ir.operations.len();
-    let fns = case_fn_names(ir);
+    let fns: Vec<proc_macro2::Ident> = names.iter().map(|n| ident(n)).collect();
     let mut out: syn::File = syn::parse_quote!();
     if part == 0 {
         out = syn::parse_quote! {
@@ -200,7 +205,7 @@ pub fn sent_types_text(ir: &Ir) -> String {
 }
 
 /// One function name per operation: its id as an identifier, made unique.
-fn case_fn_names(ir: &Ir) -> Vec<proc_macro2::Ident> {
+pub fn case_fn_names(ir: &Ir) -> Vec<String> {
     let mut used = std::collections::HashSet::new();
     ir.operations
         .iter()
@@ -212,7 +217,7 @@ fn case_fn_names(ir: &Ir) -> Vec<proc_macro2::Ident> {
                 name = format!("{base}_{n}");
                 n += 1;
             }
-            ident(&name)
+            name
         })
         .collect()
 }

@@ -168,6 +168,8 @@ pub struct Context<'a> {
     pub groups: BTreeMap<Vec<String>, ops::Group<'a>>,
     /// Into how many pieces the contract tests are cut (one job each).
     pub contract_parts: usize,
+    /// The contract cases' function names, made by the first piece that needs them.
+    pub case_names: std::sync::OnceLock<Vec<String>>,
     /// The methods' doc examples' values.
     pub examples: example::Examples<'a>,
     /// The runnable examples the crate gets (those whose features it has), with their features.
@@ -374,7 +376,10 @@ fn contract_output<'a>(cx: &'a Context<'a>) -> Vec<Job<'a>> {
     let cost = 2 * cx.ir.operations.len() / parts.max(1) + 1;
     let mut jobs: Vec<Job> = (0..parts)
         .map(|i| {
-            Job::new(cost, move || Ok(Piece::rust(Target::ContractTests, "cases.rs", i, Rendered::Items(contract::render_part(cx.ir, i, parts)))))
+            Job::new(cost, move || {
+                let names = cx.case_names.get_or_init(|| contract::case_fn_names(cx.ir));
+                Ok(Piece::rust(Target::ContractTests, "cases.rs", i, Rendered::Items(contract::render_part_named(cx.ir, i, parts, names))))
+            })
         })
         .collect();
     // After the cases.
@@ -482,6 +487,7 @@ pub fn render_all_with(ir: &Ir, spec: &SpecInfo, place_docs: bool) -> Result<Ren
         layout: models::Layout::new(ir),
         groups: ops::groups(ir),
         contract_parts: (threads * 2).min(ir.operations.len().max(1)),
+        case_names: std::sync::OnceLock::new(),
         examples: example::Examples::new(ir),
         crate_examples: examples_for(&cargo_features(ir).iter().map(|f| f.name.to_string()).collect()),
     };
