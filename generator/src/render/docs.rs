@@ -199,6 +199,14 @@ fn escape_prose(seg: &str, out: &mut String) {
     let bytes = seg.as_bytes();
     let mut i = 0;
     while i < seg.len() {
+        // Most of a line is plain text: copied up to the next byte that may need care (all
+        // ASCII, so the cut is at a character boundary).
+        let run = bytes[i..].iter().position(|b| matches!(b, b'[' | b']' | b'<' | b'h')).unwrap_or(bytes.len() - i);
+        if run > 0 {
+            out.push_str(&seg[i..i + run]);
+            i += run;
+            continue;
+        }
         let rest = &seg[i..];
         // Markdown link [text](url): keep.
         if rest.starts_with('[') {
