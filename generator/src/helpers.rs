@@ -167,20 +167,38 @@ impl Helper {
         out
     }
 
+    /// The lines holding `//@` (declarations are few in a long source; found by substring
+    /// search rather than line by line), each with its 0-based line number.
+    fn declaration_lines(&self) -> impl Iterator<Item = (usize, &'static str)> {
+        let source: &'static str = self.source;
+        // The start and end of the last line yielded, and its number.
+        let (mut last_start, mut last_end, mut line_no) = (0, 0, 0);
+        source.match_indices("//@").filter_map(move |(at, _)| {
+            if at < last_end {
+                return None; // a second `//@` on a line already yielded
+            }
+            let start = source[..at].rfind('\n').map_or(0, |i| i + 1);
+            let end = source[at..].find('\n').map_or(source.len(), |i| at + i);
+            line_no += source[last_start..start].bytes().filter(|&b| b == b'\n').count();
+            (last_start, last_end) = (start, end);
+            Some((line_no, source[start..end].trim_end_matches('\r')))
+        })
+    }
+
     /// The helpers this one calls (`//@ needs NAME`): it is left out when one of them is.
     pub fn needs(&self) -> Vec<&'static str> {
-        self.source.lines().filter_map(|l| l.trim_start().strip_prefix("//@ needs ")).map(str::trim).collect()
+        self.declaration_lines().filter_map(|(_, l)| l.trim_start().strip_prefix("//@ needs ")).map(str::trim).collect()
     }
 
     /// The types named by `//@ cfg-of` lines.
     pub fn cfg_types(&self) -> Vec<String> {
-        self.source.lines().filter_map(|l| l.trim_start().strip_prefix("//@ cfg-of ")).flat_map(cfg_list).collect()
+        self.declaration_lines().filter_map(|(_, l)| l.trim_start().strip_prefix("//@ cfg-of ")).flat_map(cfg_list).collect()
     }
 
     /// The declared shapes; a declaration that does not parse is an error naming its line.
     pub fn shapes(&self) -> Result<Vec<Shape>, String> {
         let mut out = Vec::new();
-        for (n, line) in self.source.lines().enumerate() {
+        for (n, line) in self.declaration_lines() {
             if let Some(types) = line.trim_start().strip_prefix("//@ cfg-of ") {
                 out.extend(cfg_list(types).map(Shape::Type));
                 continue;
@@ -356,6 +374,16 @@ fn resolve(t: &TypeRef, types: &HashMap<&str, &TypeDef>, depth: usize) -> TypeRe
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The `//@` lines found by substring search are the lines holding `//@`, numbered alike.
+    #[test]
+    fn declaration_lines_are_found_with_their_numbers() {
+        let odd = Helper { name: "odd", source: "a\n//@ type A\n  //@ cfg-of B //@ x\n\n//@ needs c\r\nz //@", feature: None };
+        for h in HELPERS.iter().chain([&odd]) {
+            let by_line: Vec<(usize, &str)> = h.source.lines().enumerate().filter(|(_, l)| l.contains("//@")).collect();
+            assert_eq!(h.declaration_lines().collect::<Vec<_>>(), by_line, "{}", h.name);
+        }
+    }
 
     #[test]
     fn every_helper_declares_shapes_that_parse() {
