@@ -28,7 +28,6 @@
 //! feature ([`HelperFeature`]); the module compiles when that feature and its types' are on.
 
 use crate::ir::{Field, Presence, TypeDef, TypeKind, TypeRef};
-use std::collections::HashMap;
 
 /// A hand-written module added when the overlay lists it (`helpers:`) and its shapes fit.
 pub struct Helper {
@@ -261,11 +260,29 @@ impl Helper {
 
     /// Checks every declared shape against the lowered types; `Err` names the first misfit.
     pub fn check(&self, types: &[TypeDef]) -> Result<(), String> {
-        let by_name: HashMap<&str, &TypeDef> = types.iter().map(|t| (t.name.as_str(), t)).collect();
+        let by_name = Types::new(types);
         for shape in self.shapes()? {
             check_shape(&shape, &by_name)?;
         }
         Ok(())
+    }
+}
+
+/// The types by name: sorted references searched by halving (the IR's types come sorted, so
+/// this is one pass; a map of them was built for every helper).
+struct Types<'a>(Vec<&'a TypeDef>);
+
+impl<'a> Types<'a> {
+    fn new(types: &'a [TypeDef]) -> Self {
+        let mut sorted: Vec<&TypeDef> = types.iter().collect();
+        if !sorted.is_sorted_by(|a, b| a.name <= b.name) {
+            sorted.sort_by(|a, b| a.name.cmp(&b.name));
+        }
+        Types(sorted)
+    }
+
+    fn get(&self, name: &str) -> Option<&'a TypeDef> {
+        self.0.binary_search_by(|t| t.name.as_str().cmp(name)).ok().map(|i| self.0[i])
     }
 }
 
@@ -278,8 +295,8 @@ fn squash(s: &str) -> String {
     s.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
-fn check_shape(shape: &Shape, types: &HashMap<&str, &TypeDef>) -> Result<(), String> {
-    let get = |name: &str| types.get(name).copied().ok_or_else(|| format!("the spec has no type `{name}`"));
+fn check_shape(shape: &Shape, types: &Types) -> Result<(), String> {
+    let get = |name: &str| types.get(name).ok_or_else(|| format!("the spec has no type `{name}`"));
     match shape {
         Shape::Type(name) => get(name).map(|_| ()),
         Shape::Field { ty, field, spelling } => {
@@ -325,7 +342,7 @@ fn check_shape(shape: &Shape, types: &HashMap<&str, &TypeDef>) -> Result<(), Str
     }
 }
 
-fn variants(t: &TypeDef, types: &HashMap<&str, &TypeDef>) -> Option<Vec<(String, String)>> {
+fn variants(t: &TypeDef, types: &Types) -> Option<Vec<(String, String)>> {
     let boxed = |ty: &TypeRef, b: bool| {
         let s = spell(ty, types);
         if b {
@@ -342,7 +359,7 @@ fn variants(t: &TypeDef, types: &HashMap<&str, &TypeDef>) -> Option<Vec<(String,
 }
 
 /// A field's Rust type as the crate writes it (presence and box included), aliases looked through.
-fn field_spelling(f: &Field, types: &HashMap<&str, &TypeDef>) -> String {
+fn field_spelling(f: &Field, types: &Types) -> String {
     let inner = spell(&f.ty, types);
     let inner = if f.boxed { format!("Box<{inner}>") } else { inner };
     match f.presence() {
@@ -353,14 +370,14 @@ fn field_spelling(f: &Field, types: &HashMap<&str, &TypeDef>) -> String {
 }
 
 /// [`TypeRef::rust`] with aliases resolved and no spaces.
-fn spell(t: &TypeRef, types: &HashMap<&str, &TypeDef>) -> String {
+fn spell(t: &TypeRef, types: &Types) -> String {
     let resolved = resolve(t, types, 0);
     squash(&resolved.rust())
 }
 
-fn resolve(t: &TypeRef, types: &HashMap<&str, &TypeDef>, depth: usize) -> TypeRef {
+fn resolve(t: &TypeRef, types: &Types, depth: usize) -> TypeRef {
     match t {
-        TypeRef::Named(n) if depth < 32 => match types.get(n.as_str()).map(|d| &d.kind) {
+        TypeRef::Named(n) if depth < 32 => match types.get(n).map(|d| &d.kind) {
             Some(TypeKind::Alias(a)) => resolve(a, types, depth + 1),
             _ => t.clone(),
         },
