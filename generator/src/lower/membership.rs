@@ -66,9 +66,14 @@ pub(super) fn assign_features(operations: &mut [Operation], rules: &Features, di
 /// at most three, methods first.
 pub(super) fn uses(types: &mut BTreeMap<String, TypeDef>, operations: &[Operation]) {
     let mut found: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut note = |t: &crate::ir::TypeRef, what: String| {
+    // The text only for types that name another (most fields are strings and numbers).
+    let mut note = |t: &crate::ir::TypeRef, what: &dyn Fn() -> String| {
         let mut names = Vec::new();
         t.named(&mut names);
+        if names.is_empty() {
+            return;
+        }
+        let what = what();
         for n in names {
             let list = found.entry(n).or_default();
             if !list.contains(&what) {
@@ -79,26 +84,26 @@ pub(super) fn uses(types: &mut BTreeMap<String, TypeDef>, operations: &[Operatio
     for op in operations {
         let method = op.sdk_name();
         if let Some(b) = &op.body {
-            note(&b.ty, format!("sent to `{method}`"));
+            note(&b.ty, &|| format!("sent to `{method}`"));
         }
         for p in &op.params {
-            note(&p.ty, format!("a parameter of `{method}`"));
+            note(&p.ty, &|| format!("a parameter of `{method}`"));
         }
         match &op.success {
-            crate::ir::Success::Json(t) => note(t, format!("returned by `{method}`")),
-            crate::ir::Success::Sse(t) => note(t, format!("an event of `{method}`")),
+            crate::ir::Success::Json(t) => note(t, &|| format!("returned by `{method}`")),
+            crate::ir::Success::Sse(t) => note(t, &|| format!("an event of `{method}`")),
             _ => {}
         }
         for e in &op.errors {
             if let Some(t) = &e.ty {
-                note(t, format!("the error body of `{method}`"));
+                note(t, &|| format!("the error body of `{method}`"));
             }
         }
     }
     for def in types.values() {
         if let crate::ir::TypeKind::Struct(s) = &def.kind {
             for f in &s.fields {
-                note(&f.ty, format!("the `{}` of `{}`", f.wire, def.name));
+                note(&f.ty, &|| format!("the `{}` of `{}`", f.wire, def.name));
             }
         }
     }

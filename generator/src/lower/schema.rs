@@ -441,8 +441,13 @@ impl<'a> Lowerer<'a> {
                 Node::Inline(ms) => self.gather_into(ms, &format!("{ptr}/allOf/{i}"), out, stack, depth + 1),
             }
         }
-        for (name, schema) in v.properties {
-            out.props.insert(name.clone(), (schema, child(&child(ptr, "properties"), name)));
+        if !v.properties.is_empty() {
+            let mut at = child(ptr, "properties");
+            for (name, schema) in v.properties {
+                let len = crate::diag::push(&mut at, name);
+                out.props.insert(name.clone(), (schema, at.clone()));
+                at.truncate(len);
+            }
         }
         for r in v.required {
             out.required.push((r.clone(), ptr.to_string()));
