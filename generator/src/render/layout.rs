@@ -5,7 +5,9 @@
 //! `crate::errors::decode_x`). The formatter (prettyplease) lays a macro's tokens out as running
 //! text, so adding one field re-wraps the whole list: here each call's body becomes a marker
 //! that the formatter prints as is, and [`place`] puts the laid-out body in after formatting,
-//! as `docs::place` does for doc comments.
+//! as `docs::place` does for doc comments. Bodies come as tokens ([`body`], laid out here) or,
+//! for the calls every struct and operation has, as the lines themselves built from the IR
+//! ([`body_text`]), which costs a fraction of making and laying out the tokens.
 
 use proc_macro2::{Delimiter, Spacing, TokenStream, TokenTree};
 use std::cell::RefCell;
