@@ -304,7 +304,7 @@ fn render_case(ir: &Ir, op: &Operation) -> Expr {
     };
     // The harness gives every scheme the key `test-<scheme name>`.
     // The `case_data!` body is written laid out (`layout::body_text`): values as their text.
-    let string = |s: &str| proc_macro2::Literal::string(s).to_string();
+    let string = syntax::quoted;
     let auth = match op.security.first().and_then(|s| ir.auth_scheme(s.name())) {
         Some(a) => {
             let (header, value) = match &a.location {

@@ -170,6 +170,8 @@ pub struct Context<'a> {
     pub contract_parts: usize,
     /// The contract cases' function names, made by the first piece that needs them.
     pub case_names: std::sync::OnceLock<Vec<String>>,
+    /// The rendered `Cargo.toml` (or why it failed), made by the first job that needs it.
+    pub cargo_toml: std::sync::OnceLock<std::result::Result<String, String>>,
     /// The methods' doc examples' values.
     pub examples: example::Examples<'a>,
     /// The runnable examples the crate gets (those whose features it has), with their features.
@@ -397,7 +399,7 @@ fn manifest_output<'a>(cx: &'a Context<'a>) -> Vec<Job<'a>> {
 /// made against; its features are the rendered manifest's.
 fn surface_output<'a>(cx: &'a Context<'a>) -> Vec<Job<'a>> {
     vec![Job::new(cx.ir.types.len() / 40 + cx.ir.operations.len() / 40 + 1, move || {
-        let features = crate::surface::manifest_features(&render_manifest(cx, CARGO_TOML)?);
+        let features = crate::surface::manifest_features(cargo_toml(cx)?);
         let api = crate::surface::Surface::of(cx.ir, features);
         // About 110 bytes a field or method; sized once rather than doubled through fresh pages.
         let fields: usize = cx.ir.types.iter().map(|t| if let crate::ir::TypeKind::Struct(s) = &t.kind { s.fields.len() } else { 4 }).sum();
@@ -406,6 +408,14 @@ fn surface_output<'a>(cx: &'a Context<'a>) -> Vec<Job<'a>> {
         json.push(b'\n');
         Ok(Piece::text(crate::surface::FILE, String::from_utf8(json)?))
     })]
+}
+
+/// The crate's `Cargo.toml`, rendered once for the file and for the API surface's features.
+fn cargo_toml<'c>(cx: &'c Context) -> Result<&'c str> {
+    match cx.cargo_toml.get_or_init(|| render_manifest(cx, CARGO_TOML).map_err(|e| format!("{e:#}"))) {
+        Ok(text) => Ok(text),
+        Err(e) => Err(anyhow::anyhow!("rendering Cargo.toml: {e}")),
+    }
 }
 
 /// `Cargo.toml` or the README, from their templates.
@@ -429,15 +439,14 @@ fn render_manifest(cx: &Context, template: &'static str) -> Result<String> {
 }
 
 fn manifests_output<'a>(cx: &'a Context<'a>) -> Vec<Job<'a>> {
-    let render = move |template: &'static str| render_manifest(cx, template);
     let list: Vec<&str> = cx.crate_examples.iter().map(|(n, _, _)| *n).collect();
     let index = format!(
         "# Examples\n\n`cargo run --example NAME` with `MISTRAL_API_KEY` set (and `MISTRAL_BASE_URL` for another server, a mock among them): {}.\n",
         list.join(", ")
     );
     let mut jobs = vec![
-        Job::new(1, move || Ok(Piece::text("Cargo.toml", render(CARGO_TOML)?))),
-        Job::new(1, move || Ok(Piece::text("README.md", render(README)?))),
+        Job::new(1, move || Ok(Piece::text("Cargo.toml", cargo_toml(cx)?.to_string()))),
+        Job::new(1, move || Ok(Piece::text("README.md", render_manifest(cx, README)?))),
         Job::new(1, move || Ok(Piece::text("LICENSE", LICENSE.to_string()))),
         Job::new(1, move || Ok(Piece::text("examples/README.md", index.clone()))),
     ];
@@ -488,6 +497,7 @@ pub fn render_all_with(ir: &Ir, spec: &SpecInfo, place_docs: bool) -> Result<Ren
         groups: ops::groups(ir),
         contract_parts: (threads * 2).min(ir.operations.len().max(1)),
         case_names: std::sync::OnceLock::new(),
+        cargo_toml: std::sync::OnceLock::new(),
         examples: example::Examples::new(ir),
         crate_examples: examples_for(&cargo_features(ir).iter().map(|f| f.name.to_string()).collect()),
     };

@@ -337,7 +337,7 @@ fn render_struct(name: Ident, s: &Struct, origin: &str, head: Vec<Attribute>, al
             }
         }
         if macro_de {
-            let key = if f.rust == f.wire { f.rust.clone() } else { format!("{} = {}", f.rust, proc_macro2::Literal::string(&f.wire)) };
+            let key = if f.rust == f.wire { f.rust.clone() } else { format!("{} = {}", f.rust, syntax::quoted(&f.wire)) };
             // Required unless absent is fine: optional, nullable, or a const the SDK fills in.
             if f.presence() == Presence::Plain && (f.required || !f.is_const) {
                 de_required.push(key);

@@ -269,7 +269,7 @@ fn render_op(ir: &Ir, op: &Operation, examples: Option<&super::example::Examples
     let id = &op.id;
     let path_text = &op.path;
     // The macro bodies are written laid out (`layout::body_text`): entries as text.
-    let string = |s: &str| proc_macro2::Literal::string(s).to_string();
+    let string = syntax::quoted;
     let security: Vec<String> = op.security.iter().filter_map(|s| Some(ir.auth_scheme(s.name())?.variant.clone())).collect();
     let errors: Vec<String> =
         op.errors.iter().filter_map(|e| Some(format!("({}u16, crate::errors::{})", e.status, decoder_name(e.ty.as_ref()?)))).collect();

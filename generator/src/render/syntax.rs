@@ -135,6 +135,12 @@ fn raw(s: &str) -> Option<proc_macro2::Literal> {
     format!("r{fence}\"{s}\"{fence}").parse().ok()
 }
 
+/// A string literal's text as `quote` writes a `&str` (`Literal::string`), for macro bodies
+/// written as text (`layout::body_text`).
+pub fn quoted(s: &str) -> String {
+    proc_macro2::Literal::string(s).to_string()
+}
+
 /// A string literal printed in the generated code: `"text"` when the text needs no escape,
 /// raw when it holds quotes or backslashes (JSON reads better as `r#"{"a":"b"}"#`), escaped
 /// as `LitStr::new` does otherwise (control characters, and characters outside ASCII, which
