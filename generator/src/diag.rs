@@ -57,5 +57,8 @@ pub fn push(pointer: &mut String, token: &str) -> usize {
 
 /// Appends a token to a pointer.
 pub fn child(pointer: &str, token: &str) -> String {
-    format!("{pointer}/{}", escape_token(token))
+    let mut out = String::with_capacity(pointer.len() + 1 + token.len());
+    out.push_str(pointer);
+    push(&mut out, token);
+    out
 }

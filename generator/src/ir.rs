@@ -450,7 +450,7 @@ impl TypeRef {
     }
 
     /// Renames the named types it mentions (`old → new`).
-    pub fn rename(&mut self, names: &std::collections::HashMap<String, String>) {
+    pub fn rename(&mut self, names: &crate::fast::HashMap<String, String>) {
         match self {
             TypeRef::Named(n) => {
                 if let Some(new) = names.get(n) {
@@ -475,7 +475,7 @@ impl TypeRef {
 impl TypeDef {
     /// Renames the named types it mentions (`old → new`), and a union's variants named after
     /// the type they hold.
-    pub fn rename(&mut self, names: &std::collections::HashMap<String, String>) {
+    pub fn rename(&mut self, names: &crate::fast::HashMap<String, String>) {
         let variant = |rust: &mut String, ty: &TypeRef, taken: &[String]| {
             if let TypeRef::Named(n) = ty {
                 if let Some(old) = names.iter().find(|(_, new)| *new == n).map(|(old, _)| old) {
@@ -538,7 +538,7 @@ impl Operation {
     }
 
     /// Renames the named types it mentions (`old → new`).
-    pub fn rename(&mut self, names: &std::collections::HashMap<String, String>) {
+    pub fn rename(&mut self, names: &crate::fast::HashMap<String, String>) {
         self.params.iter_mut().for_each(|p| p.ty.rename(names));
         if let Some(b) = &mut self.body {
             b.ty.rename(names);

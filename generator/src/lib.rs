@@ -9,6 +9,7 @@
 
 pub mod diag;
 pub mod emit;
+pub mod fast;
 pub mod helpers;
 pub mod ir;
 pub mod load;

@@ -106,7 +106,7 @@ pub fn bare(ident: &str) -> &str {
 }
 
 /// Makes `name` unique against `taken` by appending 2, 3, …; records the result.
-pub fn unique(name: String, taken: &mut std::collections::HashSet<String>) -> String {
+pub fn unique<S: std::hash::BuildHasher>(name: String, taken: &mut std::collections::HashSet<String, S>) -> String {
     if taken.insert(name.clone()) {
         return name;
     }

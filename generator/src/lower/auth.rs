@@ -2,11 +2,11 @@
 //! header keys), with the SDK names the overlay gives them.
 
 use crate::diag::{child, Diagnostics};
+use crate::fast::HashSet;
 use crate::ir::{AuthLocation, AuthScheme};
 use crate::names;
 use crate::overlay::Overlay;
 use openapiv3::{APIKeyLocation, OpenAPI, SecurityScheme};
-use std::collections::HashSet;
 
 /// The methods `ClientBuilder` already has (`templates/runtime/client.rs`); a scheme's setter
 /// gets another name when it would clash.
@@ -30,7 +30,7 @@ pub(super) fn schemes(api: &OpenAPI, overlay: &Overlay, diags: &mut Diagnostics)
     let mut out: Vec<AuthScheme> = Vec::new();
     let default = api.security.as_ref().and_then(|reqs| reqs.iter().flat_map(|r| r.keys()).next().cloned());
     let mut setters: HashSet<String> = TAKEN.iter().map(|s| s.to_string()).collect();
-    let mut variants = HashSet::new();
+    let mut variants = HashSet::default();
     let Some(components) = &api.components else { return out };
     for (name, scheme) in &components.security_schemes {
         let at = child("#/components/securitySchemes", name);

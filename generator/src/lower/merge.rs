@@ -21,7 +21,7 @@
 //! The type's description is the places' own when they all agree; otherwise it has none and
 //! its doc lists where it is used. It is deprecated only when every place says so.
 
-use std::collections::{HashMap, HashSet};
+use crate::fast::{HashMap, HashSet};
 
 /// One place declaring an inline enum or union: the name it would give the type and the
 /// schema's description.
@@ -59,7 +59,7 @@ pub(crate) fn field_word(hint: &str) -> String {
 /// type's name; `renamed` says whether the overlay renames a name.
 pub(crate) fn plan(groups: &[Vec<Place>], taken: &HashSet<String>, renamed: &dyn Fn(&str) -> bool) -> Vec<Planned> {
     // An ending two groups would both take is prefixed in both.
-    let mut endings: HashMap<String, usize> = HashMap::new();
+    let mut endings: HashMap<String, usize> = HashMap::default();
     for g in groups {
         let fields = fields_of(g);
         if fields.len() > 1 {

@@ -13,11 +13,12 @@
 //! cargo features, [`auth`] the authentication schemes.
 
 use crate::diag::Diagnostics;
+use crate::fast::IndexMap;
+use crate::fast::{HashMap, HashSet};
 use crate::ir::*;
 use crate::overlay::Overlay;
-use indexmap::IndexMap;
 use openapiv3::OpenAPI;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 
 mod auth;
 mod membership;
@@ -98,7 +99,7 @@ impl<'a> Lowerer<'a> {
         let taken: HashSet<String> = self.types.keys().cloned().chain(groups.iter().flatten().map(|p| p.hint.clone())).collect();
         let overlay = self.overlay;
         let plan = merge::plan(&groups, &taken, &|hint| overlay.type_names.contains_key(hint));
-        let mut renames: HashMap<String, String> = HashMap::new();
+        let mut renames: HashMap<String, String> = HashMap::default();
         for ((current, _), planned) in shared.iter().zip(plan) {
             if let Some(def) = self.types.get_mut(current) {
                 if !planned.docs_agree {
@@ -140,13 +141,13 @@ impl<'a> Lowerer<'a> {
             overlay,
             diags,
             types: BTreeMap::new(),
-            components: IndexMap::new(),
-            taken: HashSet::new(),
-            by_pointer: HashMap::new(),
-            by_shape: HashMap::new(),
-            places: IndexMap::new(),
+            components: IndexMap::default(),
+            taken: HashSet::default(),
+            by_pointer: HashMap::default(),
+            by_shape: HashMap::default(),
+            places: IndexMap::default(),
             examples: BTreeMap::new(),
-            used_renames: HashSet::new(),
+            used_renames: HashSet::default(),
         }
     }
 }

@@ -3,10 +3,10 @@
 
 use super::{AsNode, Lowerer, Node};
 use crate::diag::child;
+use crate::fast::{HashMap, HashSet};
 use crate::ir::*;
 use crate::names;
 use openapiv3::{Parameter, ParameterSchemaOrContent, ReferenceOr, StatusCode};
-use std::collections::{HashMap, HashSet};
 
 /// Names a builder's own methods use; parameters get another name when they clash.
 const RESERVED: &[&str] = &["send", "into_future", "timeout", "retry", "header", "server_url", "idle_timeout", "client", "opts", "body", "new"];
@@ -272,17 +272,17 @@ impl<'a> Lowerer<'a> {
             .enumerate()
             .map(|(i, p)| (p, &path_level, i))
             .chain(op.parameters.iter().enumerate().map(|(i, p)| (p, &op_level, i)));
-        let mut seen: HashSet<(String, String, ParamLocation)> = HashSet::new();
+        let mut seen: HashSet<(String, String, ParamLocation)> = HashSet::default();
         for (p, base, i) in all {
-            let Some(p) = self.resolve_param(p, &format!("{base}/{i}")) else { continue };
+            let pptr = format!("{base}/{i}");
+            let Some(p) = self.resolve_param(p, &pptr) else { continue };
             let (data, location) = match p {
                 Parameter::Query { parameter_data, .. } => (parameter_data, ParamLocation::Query),
                 Parameter::Header { parameter_data, .. } => (parameter_data, ParamLocation::Header),
                 Parameter::Path { parameter_data, .. } => (parameter_data, ParamLocation::Path),
                 Parameter::Cookie { parameter_data, .. } => (parameter_data, ParamLocation::Cookie),
             };
-            let pptr = format!("{base}/{i}");
-            let phint = format!("{hint}{}", names::pascal(&data.name));
+            let phint = [hint, &names::pascal(&data.name)].concat();
             let format = match &data.format {
                 ParameterSchemaOrContent::Schema(ReferenceOr::Item(s)) => match &s.schema_kind {
                     openapiv3::SchemaKind::Type(openapiv3::Type::String(st)) => match &st.format {
@@ -372,7 +372,7 @@ impl<'a> Lowerer<'a> {
             let ty = match &mt.schema {
                 Some(s) => {
                     let sp = child(&child(&child(&child(ptr, "requestBody"), "content"), media), "schema");
-                    self.type_of(s, &format!("{hint}Body"), &sp).0
+                    self.type_of(s, &[hint, "Body"].concat(), &sp).0
                 }
                 None => TypeRef::Any,
             };
@@ -419,7 +419,7 @@ impl<'a> Lowerer<'a> {
                 if let (Some(_), Some((media, mt))) = (json, sse) {
                     let sp = child(&child(&child(&rptr, "content"), media), "schema");
                     if has_twin {
-                        twin_events = Some(self.sse_data_type(mt.schema.as_ref(), &format!("{hint}Event"), &sp));
+                        twin_events = Some(self.sse_data_type(mt.schema.as_ref(), &[hint, "Event"].concat(), &sp));
                     } else {
                         self.diags.warn(
                             child(&rptr, "content"),
@@ -432,13 +432,13 @@ impl<'a> Lowerer<'a> {
                     (Some((media, mt)), _) => match &mt.schema {
                         Some(s) => {
                             let sp = child(&child(&child(&rptr, "content"), media), "schema");
-                            Success::Json(self.type_of(s, &format!("{hint}{suffix}"), &sp).0)
+                            Success::Json(self.type_of(s, &[hint, suffix.as_str()].concat(), &sp).0)
                         }
                         None => Success::Json(TypeRef::Any),
                     },
                     (None, Some((media, mt))) => {
                         let sp = child(&child(&child(&rptr, "content"), media), "schema");
-                        Success::Sse(self.sse_data_type(mt.schema.as_ref(), &format!("{hint}Event"), &sp))
+                        Success::Sse(self.sse_data_type(mt.schema.as_ref(), &[hint, "Event"].concat(), &sp))
                     }
                     (None, None) if r.content.is_empty() => Success::Empty,
                     (None, None) => Success::Binary,
@@ -496,7 +496,7 @@ impl<'a> Lowerer<'a> {
                 None
             }
             (Some(events), None) => match self.api.components.as_ref().and_then(|c| c.schemas.get(events)) {
-                Some(s) => Some(self.sse_data_type(Some(s), &format!("{hint}Event"), &child("#/components/schemas", events))),
+                Some(s) => Some(self.sse_data_type(Some(s), &[hint, "Event"].concat(), &child("#/components/schemas", events))),
                 None => {
                     self.diags.warn(&at, format!("`events: {events}` is not a component schema; no streaming method"));
                     None

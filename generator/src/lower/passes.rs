@@ -1,8 +1,9 @@
 //! Passes over the whole set of lowered types and operations, run in order by [`super::lower`].
 
 use crate::diag::Diagnostics;
+use crate::fast::HashMap;
 use crate::ir::*;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// Makes the descriptions' site-relative Markdown links (`](/api/…)`) absolute against `base`.
 pub(super) fn absolute_links(types: &mut [TypeDef], operations: &mut [Operation], base: &str) {
@@ -214,7 +215,7 @@ pub(super) fn rank(types: &BTreeMap<String, TypeDef>, t: &TypeRef) -> u32 {
 /// the enum is as large as its largest variant).
 pub(super) fn box_large_variants(types: &mut [TypeDef]) {
     let index: HashMap<String, usize> = types.iter().enumerate().map(|(i, t)| (t.name.clone(), i)).collect();
-    let mut memo: HashMap<usize, u64> = HashMap::new();
+    let mut memo: HashMap<usize, u64> = HashMap::default();
     fn size(types: &[TypeDef], index: &HashMap<String, usize>, memo: &mut HashMap<usize, u64>, t: &TypeRef, depth: u32) -> u64 {
         match t {
             TypeRef::String | TypeRef::Vec(_) | TypeRef::Map(_) => 24,
@@ -378,7 +379,7 @@ pub(super) fn pagination(
     diags: &mut Diagnostics,
 ) {
     use crate::diag::child;
-    let mut matched = std::collections::HashSet::new();
+    let mut matched = crate::fast::HashSet::default();
     for op in operations.iter_mut() {
         // A streaming twin shares the operation id; only the JSON method pages.
         let Success::Json(TypeRef::Named(page)) = &op.success else { continue };

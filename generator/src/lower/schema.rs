@@ -4,12 +4,12 @@
 
 use super::Lowerer;
 use crate::diag::child;
+use crate::fast::HashSet;
+use crate::fast::IndexMap;
 use crate::ir::*;
 use crate::names;
-use indexmap::IndexMap;
 use openapiv3::{AdditionalProperties, ReferenceOr, Schema, SchemaKind, Type};
 use serde_json::Value;
-use std::collections::HashSet;
 
 /// See [`Lowerer::gather`].
 pub(super) struct Gathered<'a> {
@@ -299,8 +299,8 @@ impl<'a> Lowerer<'a> {
     }
 
     pub(super) fn enum_values(&mut self, values: &[Value], ptr: &str) -> Vec<EnumValue> {
-        let mut seen = HashSet::new();
-        let mut taken = HashSet::new();
+        let mut seen = HashSet::default();
+        let mut taken = HashSet::default();
         taken.insert("Unknown".to_string());
         let mut out = Vec::new();
         for v in values {
@@ -389,14 +389,14 @@ impl<'a> Lowerer<'a> {
         let t = match v.typ {
             Some("array") => match v.items {
                 Some(items) => {
-                    let (t, n) = self.type_of(items, &format!("{hint}Item"), &child(ptr, "items"));
+                    let (t, n) = self.type_of(items, &[hint, "Item"].concat(), &child(ptr, "items"));
                     TypeRef::Vec(Box::new(if n { TypeRef::Option(Box::new(t)) } else { t }))
                 }
                 None => TypeRef::Vec(Box::new(TypeRef::Any)),
             },
             Some("object") => match v.additional {
                 Some(AdditionalProperties::Schema(ap)) => {
-                    let (t, n) = self.type_of(ap.as_ref(), &format!("{hint}Value"), &child(ptr, "additionalProperties"));
+                    let (t, n) = self.type_of(ap.as_ref(), &[hint, "Value"].concat(), &child(ptr, "additionalProperties"));
                     TypeRef::Map(Box::new(if n { TypeRef::Option(Box::new(t)) } else { t }))
                 }
                 _ => TypeRef::Map(Box::new(TypeRef::Any)),
@@ -411,7 +411,7 @@ impl<'a> Lowerer<'a> {
     /// followed (a cycle, a `$ref` that does not resolve, a too deep nesting); callers that only
     /// inspect members ignore them, the struct builder reports them.
     pub(super) fn gather(&self, s: &'a Schema, ptr: &str) -> Gathered<'a> {
-        let mut out = Gathered { props: IndexMap::new(), required: Vec::new(), additional: None, warnings: Vec::new() };
+        let mut out = Gathered { props: IndexMap::default(), required: Vec::new(), additional: None, warnings: Vec::new() };
         self.gather_into(s, ptr, &mut out, &mut vec![ptr.to_string()], 0);
         out
     }
@@ -468,10 +468,10 @@ impl<'a> Lowerer<'a> {
                 self.diags.warn(child(at, "required"), format!("`{r}` is listed as required but is not a property of the object; ignored"));
             }
         }
-        let mut taken = HashSet::new();
+        let mut taken = HashSet::default();
         let mut fields = Vec::new();
         for (wire, (schema, pptr)) in &props {
-            let hint = format!("{}{}", name, names::pascal(wire));
+            let hint = [name, &names::pascal(wire)].concat();
             let (ty, nullable) = self.type_of(*schema, &hint, pptr);
             let mut format = None;
             let (docs, deprecated, default, constant) = match schema.node() {
@@ -589,7 +589,7 @@ impl<'a> Lowerer<'a> {
         let tag = discriminator.as_ref().map(|(p, _)| p.clone()).or_else(|| self.infer_tag(list));
         if let Some(tag) = tag {
             let mut variants: Vec<TaggedVariant> = Vec::new();
-            let mut taken = HashSet::new();
+            let mut taken = HashSet::default();
             taken.insert("Unknown".to_string());
             for (i, (t, r)) in members.iter().enumerate() {
                 let mut tags: Vec<String> = Vec::new();
@@ -624,7 +624,7 @@ impl<'a> Lowerer<'a> {
             }
             return TypeKind::Tagged { tag, variants };
         }
-        let mut taken = HashSet::new();
+        let mut taken = HashSet::default();
         taken.insert("Unknown".to_string());
         let mut variants: Vec<Variant> = Vec::new();
         for (t, _) in members {
@@ -695,7 +695,7 @@ impl<'a> Lowerer<'a> {
             per_member.push(ms);
         }
         for tag in candidate? {
-            let mut values = HashSet::new();
+            let mut values = HashSet::default();
             let distinct = per_member.iter().all(|ms| match self.tag_of(ms, &tag).0 {
                 Some(v) => values.insert(v),
                 None => false,

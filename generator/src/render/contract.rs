@@ -206,7 +206,7 @@ pub fn sent_types_text(ir: &Ir) -> String {
 
 /// One function name per operation: its id as an identifier, made unique.
 pub fn case_fn_names(ir: &Ir) -> Vec<String> {
-    let mut used = std::collections::HashSet::new();
+    let mut used = crate::fast::HashSet::default();
     ir.operations
         .iter()
         .map(|op| {

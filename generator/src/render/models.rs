@@ -6,10 +6,11 @@
 
 use super::docs::doc_lines;
 use super::syntax;
+use crate::fast::HashMap;
 use crate::ir::*;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use syn::{Attribute, Item};
 
 pub fn ident(s: &str) -> Ident {
@@ -81,13 +82,13 @@ impl<'a> Layout<'a> {
     pub fn new(ir: &'a Ir) -> Self {
         let all = ir.features.iter().filter(|f| f.operations > 0).count();
         let mut modules: BTreeMap<String, LayoutModule<'a>> = BTreeMap::new();
-        let mut module_of = HashMap::new();
+        let mut module_of = HashMap::default();
         // Feature set → module, so two long sets named alike get distinct modules.
         let mut by_set: BTreeMap<&'a [String], String> = BTreeMap::new();
         let mut sets: Vec<&'a [String]> = ir.types.iter().map(|t| t.features.as_slice()).collect();
         sets.sort();
         sets.dedup();
-        let mut taken = std::collections::HashSet::new();
+        let mut taken = crate::fast::HashSet::default();
         for set in sets {
             by_set.insert(set, crate::names::unique(module_name(set, all), &mut taken));
         }
