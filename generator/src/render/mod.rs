@@ -518,7 +518,7 @@ pub fn render_all_with(ir: &Ir, spec: &SpecInfo, place_docs: bool) -> Result<Ren
                 Body::Rust(rendered) => (true, rendered.format()?),
                 Body::Text(text) => (false, text),
             };
-            let text = if rust { layout::place(&text, &bodies, &braces)? } else { text };
+            let text = if rust { space_items(&layout::place(&text, &bodies, &braces)?) } else { text };
             done.push(Formatted { target: piece.target, path: piece.path, order: piece.order, rust, text });
         }
     };
@@ -535,7 +535,8 @@ pub fn render_all_with(ir: &Ir, spec: &SpecInfo, place_docs: bool) -> Result<Ren
             pieces.entry((target, path)).or_insert_with(|| (rust, Vec::new())).1.push((order, text));
         }
     }
-    // Files are independent: they are joined and spaced on every thread too.
+    // Files are independent: they are joined on every thread too (each piece was spaced by
+    // the thread that made it).
     let pieces: Vec<_> = pieces.into_iter().map(std::sync::Mutex::new).collect();
     let next = std::sync::atomic::AtomicUsize::new(0);
     let join = || loop {
@@ -545,15 +546,13 @@ pub fn render_all_with(ir: &Ir, spec: &SpecInfo, place_docs: bool) -> Result<Ren
         let (_, (rust, parts)) = &mut *piece;
         parts.sort_by_key(|(order, _)| *order);
         let text = if *rust {
-            let mut joined = String::with_capacity(HEADER.len() + parts.iter().map(|(_, t)| t.len()).sum::<usize>());
-            joined.push_str(HEADER);
-            parts.drain(..).for_each(|(_, t)| joined.push_str(&t));
-            space_items(&joined)
+            join_spaced(parts)
         } else if parts.len() == 1 {
             parts.pop().map(|(_, t)| t).unwrap_or_default()
         } else {
             parts.drain(..).map(|(_, t)| t).collect()
         };
+        parts.clear();
         parts.push((0, text));
     };
     std::thread::scope(|scope| {
@@ -578,39 +577,69 @@ pub fn render_all_with(ir: &Ir, spec: &SpecInfo, place_docs: bool) -> Result<Ren
 /// top-level items, and between the items of an `impl` block (the formatter prints them one
 /// after another). Runs of `use` and `mod` lines stay together.
 pub fn space_items(text: &str) -> String {
-    const STARTS: &[&str] = &[
-        "///", "#[", "pub ", "pub(", "impl", "fn ", "struct ", "enum ", "const ", "static ", "type ", "mod ", "crate::", "use ", "async fn",
-        "unsafe ",
-    ];
-    const LISTING: &[&str] = &["use ", "pub use ", "mod ", "pub mod ", "pub(crate) use "];
     let mut out = String::with_capacity(text.len() + text.len() / 16);
     let mut prev: Option<(&str, usize)> = None;
     for line in text.lines() {
         let body = line.trim_start();
         let indent = line.len() - body.len();
-        if let Some((p_body, p_indent)) = prev {
-            // Cheap tests first: most lines are inside items.
-            let blank = if p_body.starts_with("//!") {
-                !body.is_empty() && !body.starts_with("//!")
-            } else if indent != p_indent || p_body.starts_with("///") || p_body.starts_with("#[") {
-                // Docs and attributes stay on their item.
-                false
-            } else if indent == 0 {
-                (p_body.ends_with('}') || p_body.ends_with(';'))
-                    && STARTS.iter().any(|s| body.starts_with(s))
-                    && !(LISTING.iter().any(|s| p_body.starts_with(s)) && (LISTING.iter().any(|s| body.starts_with(s)) || body.starts_with("#[cfg")))
-            } else {
-                indent == 4 && p_body == "}" && STARTS.iter().any(|s| body.starts_with(s))
-            };
-            if blank {
-                out.push('\n');
-            }
+        if prev.is_some_and(|p| blank_between(p, body, indent)) {
+            out.push('\n');
         }
         out.push_str(line);
         out.push('\n');
         prev = Some((body, indent));
     }
     out
+}
+
+/// [`space_items`]' rule for two lines one after the other, each as its text after the
+/// indentation and that indentation's width.
+fn blank_between((p_body, p_indent): (&str, usize), body: &str, indent: usize) -> bool {
+    const STARTS: &[&str] = &[
+        "///", "#[", "pub ", "pub(", "impl", "fn ", "struct ", "enum ", "const ", "static ", "type ", "mod ", "crate::", "use ", "async fn",
+        "unsafe ",
+    ];
+    const LISTING: &[&str] = &["use ", "pub use ", "mod ", "pub mod ", "pub(crate) use "];
+    // Cheap tests first: most lines are inside items.
+    if p_body.starts_with("//!") {
+        !body.is_empty() && !body.starts_with("//!")
+    } else if indent != p_indent || p_body.starts_with("///") || p_body.starts_with("#[") {
+        // Docs and attributes stay on their item.
+        false
+    } else if indent == 0 {
+        (p_body.ends_with('}') || p_body.ends_with(';'))
+            && STARTS.iter().any(|s| body.starts_with(s))
+            && !(LISTING.iter().any(|s| p_body.starts_with(s)) && (LISTING.iter().any(|s| body.starts_with(s)) || body.starts_with("#[cfg")))
+    } else {
+        indent == 4 && p_body == "}" && STARTS.iter().any(|s| body.starts_with(s))
+    }
+}
+
+/// A line as [`blank_between`] takes it.
+fn split_indent(line: &str) -> (&str, usize) {
+    let body = line.trim_start();
+    (body, line.len() - body.len())
+}
+
+/// A Rust file from its pieces in order, each spaced on its own ([`space_items`]) by the
+/// rendering thread that made it: the header, then the pieces with the blank line
+/// [`space_items`] puts where one meets the next. The same text as the joined file spaced
+/// whole, without a second pass over it: a piece is whole lines (spacing ends its last line),
+/// and the rule looks at two lines at a time.
+fn join_spaced(parts: &[(usize, String)]) -> String {
+    let mut joined = String::with_capacity(HEADER.len() + parts.iter().map(|(_, t)| t.len() + 1).sum::<usize>());
+    joined.push_str(HEADER);
+    let mut last = HEADER.lines().next_back();
+    for (_, text) in parts {
+        let Some(first) = text.lines().next() else { continue };
+        let (body, indent) = split_indent(first);
+        if last.is_some_and(|l| blank_between(split_indent(l), body, indent)) {
+            joined.push('\n');
+        }
+        joined.push_str(text);
+        last = text.lines().next_back();
+    }
+    joined
 }
 
 /// A feature as the manifest writes it.
@@ -893,4 +922,27 @@ fn manifest(ir: &Ir, spec: &SpecInfo) -> Result<String> {
             .collect(),
     };
     Ok(serde_json::to_string_pretty(&m)? + "\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Pieces spaced on their own and joined give the file spaced whole, wherever the file is
+    /// cut into pieces.
+    #[test]
+    fn pieces_spaced_alone_join_as_the_whole() {
+        let text = "//! A module.\n//! More.\nuse a::b;\nuse c::d;\n#[cfg(x)]\nmod m;\npub struct A;\nimpl A {\n    fn f() {}\n    fn g() {}\n    const C: u8 = 1;\n    /// Doc.\n    pub fn h() {\n        x;\n    }\n    pub fn i() {}\n}\nfn top() {}\n/// Doc.\n#[derive(Debug)]\nenum E {}\nconst K: u8 = 2;\n";
+        let whole = space_items(&format!("{HEADER}{text}"));
+        assert_ne!(whole, format!("{HEADER}{text}"), "the text needs spacing");
+        assert_eq!(space_items(&whole), whole, "spacing twice changes nothing");
+        let ends: Vec<usize> = text.match_indices('\n').map(|(i, _)| i + 1).collect();
+        for (a, &cut) in ends.iter().enumerate() {
+            for &cut2 in &ends[a..] {
+                let parts: Vec<(usize, String)> =
+                    [&text[..cut], &text[cut..cut2], &text[cut2..]].iter().enumerate().map(|(i, t)| (i, space_items(t))).collect();
+                assert_eq!(join_spaced(&parts), whole, "cut at {cut} and {cut2}");
+            }
+        }
+    }
 }
