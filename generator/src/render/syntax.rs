@@ -19,6 +19,28 @@ fn span() -> Span {
     Span::call_site()
 }
 
+thread_local! {
+    /// The span of every delimiter built here. `Default` for a `syn` delimiter makes a fresh
+    /// empty group to take its span from, for each of the tens of thousands built per
+    /// regeneration; they are all the same call-site span, so one is made per thread.
+    static DELIM: proc_macro2::extra::DelimSpan = proc_macro2::Group::new(proc_macro2::Delimiter::None, TokenStream::new()).delim_span();
+}
+
+/// `{ … }` for a tree built here.
+pub fn braces() -> token::Brace {
+    token::Brace { span: DELIM.with(|d| *d) }
+}
+
+/// `( … )` for a tree built here.
+pub fn parens() -> token::Paren {
+    token::Paren { span: DELIM.with(|d| *d) }
+}
+
+/// `[ … ]` for a tree built here.
+pub fn brackets() -> token::Bracket {
+    token::Bracket { span: DELIM.with(|d| *d) }
+}
+
 /// An identifier (`r#type` for a raw one).
 pub fn ident(s: &str) -> Ident {
     super::models::ident(s)
@@ -71,12 +93,12 @@ pub fn ty(t: &TypeRef, sp: Spelling) -> Type {
 }
 
 fn outer(meta: Meta) -> Attribute {
-    Attribute { pound_token: Default::default(), style: AttrStyle::Outer, bracket_token: Default::default(), meta }
+    Attribute { pound_token: Default::default(), style: AttrStyle::Outer, bracket_token: brackets(), meta }
 }
 
 /// `#[name(tokens)]`.
 pub fn attr(name: &str, tokens: TokenStream) -> Attribute {
-    outer(Meta::List(MetaList { path: path(name), delimiter: syn::MacroDelimiter::Paren(Default::default()), tokens }))
+    outer(Meta::List(MetaList { path: path(name), delimiter: syn::MacroDelimiter::Paren(parens()), tokens }))
 }
 
 /// `#[name]`.
@@ -138,6 +160,14 @@ fn raw(s: &str) -> Option<proc_macro2::Literal> {
 /// A string literal's text as `quote` writes a `&str` (`Literal::string`), for macro bodies
 /// written as text (`layout::body_text`).
 pub fn quoted(s: &str) -> String {
+    // Printable ASCII but `"` and `\\` is written as it is (`escape_debug` leaves it alone).
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\') {
+        let mut out = String::with_capacity(s.len() + 2);
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+        return out;
+    }
     proc_macro2::Literal::string(s).to_string()
 }
 
@@ -171,7 +201,7 @@ pub fn struct_item(attrs: Vec<Attribute>, name: Ident, fields: Vec<Field>, unit:
     let (fields, semi_token) = if unit {
         (Fields::Unit, Some(Default::default()))
     } else {
-        (Fields::Named(FieldsNamed { brace_token: Default::default(), named: fields.into_iter().collect() }), None)
+        (Fields::Named(FieldsNamed { brace_token: braces(), named: fields.into_iter().collect() }), None)
     };
     Item::Struct(syn::ItemStruct {
         attrs,
@@ -189,7 +219,7 @@ pub fn variant(attrs: Vec<Attribute>, name: Ident, payload: Option<Type>) -> syn
     let fields = match payload {
         None => Fields::Unit,
         Some(ty) => Fields::Unnamed(FieldsUnnamed {
-            paren_token: Default::default(),
+            paren_token: parens(),
             unnamed: std::iter::once(Field {
                 attrs: Vec::new(),
                 vis: Visibility::Inherited,
@@ -212,7 +242,7 @@ pub fn enum_item(attrs: Vec<Attribute>, name: Ident, variants: Vec<syn::Variant>
         enum_token: Default::default(),
         ident: name,
         generics: Default::default(),
-        brace_token: Default::default(),
+        brace_token: braces(),
         variants: variants.into_iter().collect(),
     })
 }
@@ -233,14 +263,14 @@ pub fn alias_item(attrs: Vec<Attribute>, name: Ident, target: Type) -> Item {
 
 /// A macro call: `path!(tokens)` or, with `brace`, `path! { tokens }`.
 pub fn mac(name: &str, tokens: TokenStream, brace: bool) -> Macro {
-    let delimiter = if brace { MacroDelimiter::Brace(Default::default()) } else { MacroDelimiter::Paren(Default::default()) };
+    let delimiter = if brace { MacroDelimiter::Brace(braces()) } else { MacroDelimiter::Paren(parens()) };
     // The body is laid out after formatting, one list entry per line (`layout`).
     Macro { path: path(name), bang_token: Default::default(), delimiter, tokens: super::layout::body(tokens, brace) }
 }
 
 /// A macro call whose body is given laid out ([`super::layout::body_text`]).
 pub fn mac_text(name: &str, lines: Vec<String>, brace: bool) -> Macro {
-    let delimiter = if brace { MacroDelimiter::Brace(Default::default()) } else { MacroDelimiter::Paren(Default::default()) };
+    let delimiter = if brace { MacroDelimiter::Brace(braces()) } else { MacroDelimiter::Paren(parens()) };
     Macro { path: path(name), bang_token: Default::default(), delimiter, tokens: super::layout::body_text(lines, brace) }
 }
 
@@ -266,7 +296,7 @@ pub fn impl_item(attrs: Vec<Attribute>, self_ty: Type, items: Vec<syn::ImplItem>
         generics: Default::default(),
         trait_: None,
         self_ty: Box::new(self_ty),
-        brace_token: Default::default(),
+        brace_token: braces(),
         items,
     })
 }
@@ -327,7 +357,7 @@ pub fn struct_with(attrs: Vec<Attribute>, name: Ident, generics: syn::Generics, 
         struct_token: Default::default(),
         ident: name,
         generics,
-        fields: Fields::Named(FieldsNamed { brace_token: Default::default(), named: fields.into_iter().collect() }),
+        fields: Fields::Named(FieldsNamed { brace_token: braces(), named: fields.into_iter().collect() }),
         semi_token: None,
     })
 }
@@ -394,7 +424,7 @@ fn signature(name: Ident, inputs: Vec<syn::FnArg>, output: Type) -> syn::Signatu
         fn_token: Default::default(),
         ident: name,
         generics: Default::default(),
-        paren_token: Default::default(),
+        paren_token: parens(),
         inputs: inputs.into_iter().collect(),
         variadic: None,
         output: syn::ReturnType::Type(Default::default(), Box::new(output)),
@@ -407,7 +437,7 @@ pub fn method_item(attrs: Vec<Attribute>, name: Ident, inputs: Vec<syn::FnArg>, 
 }
 
 fn block(stmts: Vec<syn::Stmt>) -> syn::Block {
-    syn::Block { brace_token: Default::default(), stmts }
+    syn::Block { brace_token: braces(), stmts }
 }
 
 /// A path expression: `self`, `req`, `None`, `crate::runtime::http::build`.
@@ -428,19 +458,14 @@ pub fn method_call(receiver: Expr, name: &str, args: Vec<Expr>) -> Expr {
         dot_token: Default::default(),
         method: ident(name),
         turbofish: None,
-        paren_token: Default::default(),
+        paren_token: parens(),
         args: args.into_iter().collect(),
     })
 }
 
 /// `func(args)`.
 pub fn call(func: &str, args: Vec<Expr>) -> Expr {
-    Expr::Call(syn::ExprCall {
-        attrs: Vec::new(),
-        func: Box::new(expr_path(func)),
-        paren_token: Default::default(),
-        args: args.into_iter().collect(),
-    })
+    Expr::Call(syn::ExprCall { attrs: Vec::new(), func: Box::new(expr_path(func)), paren_token: parens(), args: args.into_iter().collect() })
 }
 
 /// `&expr`.
@@ -511,15 +536,7 @@ pub fn struct_expr(name: &str, fields: Vec<(Ident, Option<Expr>)>) -> Expr {
             syn::FieldValue { attrs: Vec::new(), member: syn::Member::Named(member), colon_token, expr }
         })
         .collect();
-    Expr::Struct(syn::ExprStruct {
-        attrs: Vec::new(),
-        qself: None,
-        path: path(name),
-        brace_token: Default::default(),
-        fields,
-        dot2_token: None,
-        rest: None,
-    })
+    Expr::Struct(syn::ExprStruct { attrs: Vec::new(), qself: None, path: path(name), brace_token: braces(), fields, dot2_token: None, rest: None })
 }
 
 /// `let [mut] name = init;`.
@@ -545,7 +562,7 @@ pub fn tail(e: Expr) -> syn::Stmt {
 
 /// `()`.
 pub fn unit() -> Type {
-    Type::Tuple(syn::TypeTuple { paren_token: Default::default(), elems: Punctuated::new() })
+    Type::Tuple(syn::TypeTuple { paren_token: parens(), elems: Punctuated::new() })
 }
 
 /// `name! { … }` as an expression, its body given laid out ([`super::layout::body_text`]).
@@ -567,7 +584,7 @@ pub fn await_expr(e: Expr) -> Expr {
 pub fn call_turbofish(func: &str, ty: Type, args: Vec<Expr>) -> Expr {
     let p = with_args(func, std::iter::once(GenericArgument::Type(ty)).collect(), true);
     let func = Expr::Path(syn::ExprPath { attrs: Vec::new(), qself: None, path: p });
-    Expr::Call(syn::ExprCall { attrs: Vec::new(), func: Box::new(func), paren_token: Default::default(), args: args.into_iter().collect() })
+    Expr::Call(syn::ExprCall { attrs: Vec::new(), func: Box::new(func), paren_token: parens(), args: args.into_iter().collect() })
 }
 
 /// `fn name() -> output { stmts }` (private, no parameters).
