@@ -9,6 +9,7 @@ pub mod gate;
 pub mod layout;
 pub mod models;
 pub mod ops;
+pub mod print;
 pub mod syntax;
 
 use crate::ir::Ir;
@@ -214,7 +215,7 @@ impl Rendered {
     fn format(self) -> Result<String> {
         match self {
             Rendered::Tokens(t) => format_items(t),
-            Rendered::Items(file) => Ok(prettyplease::unparse(&file)),
+            Rendered::Items(file) => Ok(print::unparse(file)),
             Rendered::Formatted(text) => Ok(text),
         }
     }

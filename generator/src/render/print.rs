@@ -1,0 +1,596 @@
+//! Prints the item shapes most of the crate is made of (structs, enums, type aliases, `impl`
+//! blocks of macro calls, macro-call items) exactly as the formatter (prettyplease) prints
+//! them, without its general machinery; every other item, and any item with a line the
+//! formatter would have to break other than an attribute's, goes to prettyplease itself.
+//! Formatting the model files was a sixth of a regeneration's time.
+//!
+//! The formatter's rules, as far as these shapes use them: a line is 89 columns wide
+//! (`MARGIN`; after a line break at indentation `k`, `max(89 - k, 60)` columns remain); an
+//! attribute's parenthesized lists are consistent boxes indented by 4 that stay on one line when
+//! everything up to the next possible break fits, and otherwise put each entry on a line of its
+//! own (nested lists decide the same way in turn); items, fields and variants end with a hard
+//! line break. `tests` hold the printer to prettyplease's own output for every item of the
+//! published spec and of the fixtures, and for lists around the margin.
+
+use proc_macro2::{Delimiter, TokenStream, TokenTree};
+use syn::{AttrStyle, Attribute, Expr, Fields, GenericArgument, ImplItem, Item, Lit, Macro, MacroDelimiter, Meta, PathArguments, Type, Visibility};
+
+const MARGIN: isize = 89;
+const MIN_SPACE: isize = 60;
+const INDENT: usize = 4;
+
+/// The file as `prettyplease::unparse` prints it.
+pub fn unparse(file: syn::File) -> String {
+    if file.shebang.is_some() || !file.attrs.is_empty() {
+        return prettyplease::unparse(&file);
+    }
+    let mut out = String::new();
+    let mut text = String::new();
+    // Items the printer does not take go to prettyplease, run by run: it prints a file item by
+    // item, each ending with a line break, so a run printed alone is the same text.
+    let mut others: Vec<Item> = Vec::new();
+    for item in file.items {
+        text.clear();
+        if item_text(&item, &mut text).is_some() {
+            if !others.is_empty() {
+                out.push_str(&prettyplease::unparse(&syn::File { shebang: None, attrs: Vec::new(), items: std::mem::take(&mut others) }));
+            }
+            out.push_str(&text);
+        } else {
+            others.push(item);
+        }
+    }
+    if !others.is_empty() {
+        out.push_str(&prettyplease::unparse(&syn::File { shebang: None, attrs: Vec::new(), items: others }));
+    }
+    out
+}
+
+/// One item at the file's top level; `None` (with `out` partly written) when it is not a shape
+/// printed here.
+fn item_text(item: &Item, out: &mut String) -> Option<()> {
+    match item {
+        Item::Struct(s) => {
+            if !s.generics.params.is_empty() || s.generics.where_clause.is_some() {
+                return None;
+            }
+            attrs(&s.attrs, 0, out)?;
+            let mut head = String::new();
+            vis(&s.vis, &mut head)?;
+            head.push_str("struct ");
+            head.push_str(&s.ident.to_string());
+            match &s.fields {
+                Fields::Unit => {
+                    head.push(';');
+                    line(0, &head, out)
+                }
+                Fields::Named(named) if !named.named.is_empty() => {
+                    head.push_str(" {");
+                    line(0, &head, out)?;
+                    for f in &named.named {
+                        attrs(&f.attrs, INDENT, out)?;
+                        let mut text = String::new();
+                        vis(&f.vis, &mut text)?;
+                        text.push_str(&f.ident.as_ref()?.to_string());
+                        text.push_str(": ");
+                        ty(&f.ty, &mut text)?;
+                        text.push(',');
+                        line(INDENT, &text, out)?;
+                    }
+                    line(0, "}", out)
+                }
+                _ => None,
+            }
+        }
+        Item::Enum(e) => {
+            if !e.generics.params.is_empty() || e.generics.where_clause.is_some() || e.variants.is_empty() {
+                return None;
+            }
+            attrs(&e.attrs, 0, out)?;
+            let mut head = String::new();
+            vis(&e.vis, &mut head)?;
+            head.push_str("enum ");
+            head.push_str(&e.ident.to_string());
+            head.push_str(" {");
+            line(0, &head, out)?;
+            for v in &e.variants {
+                if v.discriminant.is_some() {
+                    return None;
+                }
+                attrs(&v.attrs, INDENT, out)?;
+                let mut text = v.ident.to_string();
+                match &v.fields {
+                    Fields::Unit => {}
+                    Fields::Unnamed(fields) => {
+                        text.push('(');
+                        for (i, f) in fields.unnamed.iter().enumerate() {
+                            if !f.attrs.is_empty() || f.ident.is_some() {
+                                return None;
+                            }
+                            if i > 0 {
+                                text.push_str(", ");
+                            }
+                            vis(&f.vis, &mut text)?;
+                            ty(&f.ty, &mut text)?;
+                        }
+                        text.push(')');
+                    }
+                    Fields::Named(_) => return None,
+                }
+                text.push(',');
+                line(INDENT, &text, out)?;
+            }
+            line(0, "}", out)
+        }
+        Item::Type(t) => {
+            if !t.generics.params.is_empty() || t.generics.where_clause.is_some() {
+                return None;
+            }
+            attrs(&t.attrs, 0, out)?;
+            let mut text = String::new();
+            vis(&t.vis, &mut text)?;
+            text.push_str("type ");
+            text.push_str(&t.ident.to_string());
+            text.push_str(" = ");
+            ty(&t.ty, &mut text)?;
+            text.push(';');
+            line(0, &text, out)
+        }
+        Item::Impl(i) => {
+            if !i.generics.params.is_empty()
+                || i.generics.where_clause.is_some()
+                || i.trait_.is_some()
+                || i.unsafety.is_some()
+                || i.defaultness.is_some()
+            {
+                return None;
+            }
+            if i.attrs.iter().any(|a| !matches!(a.style, AttrStyle::Outer)) {
+                return None;
+            }
+            attrs(&i.attrs, 0, out)?;
+            let mut head = "impl ".to_string();
+            ty(&i.self_ty, &mut head)?;
+            if i.items.is_empty() {
+                head.push_str(" {}");
+                return line(0, &head, out);
+            }
+            head.push_str(" {");
+            line(0, &head, out)?;
+            for item in &i.items {
+                let ImplItem::Macro(m) = item else { return None };
+                attrs(&m.attrs, INDENT, out)?;
+                mac(&m.mac, INDENT, out)?;
+            }
+            line(0, "}", out)
+        }
+        Item::Macro(m) => {
+            if m.ident.is_some() {
+                return None;
+            }
+            attrs(&m.attrs, 0, out)?;
+            mac(&m.mac, 0, out)
+        }
+        _ => None,
+    }
+}
+
+/// A whole line at `indent`; `None` when the formatter would break it (it is too long for the
+/// line, and the caller has no rule for breaking it).
+fn line(indent: usize, text: &str, out: &mut String) -> Option<()> {
+    if (indent + text.len()) as isize > MARGIN || text.contains('\n') {
+        return None;
+    }
+    push_line(indent, text, out);
+    Some(())
+}
+
+fn push_line(indent: usize, text: &str, out: &mut String) {
+    out.extend(std::iter::repeat_n(' ', indent));
+    out.push_str(text);
+    out.push('\n');
+}
+
+/// `pub ` or `pub(crate) `, as the formatter writes a visibility before what follows.
+fn vis(v: &Visibility, out: &mut String) -> Option<()> {
+    match v {
+        Visibility::Public(_) => out.push_str("pub "),
+        Visibility::Inherited => {}
+        Visibility::Restricted(r) if r.in_token.is_none() && r.path.is_ident("crate") => out.push_str("pub(crate) "),
+        Visibility::Restricted(_) => return None,
+    }
+    Some(())
+}
+
+/// A type written on one line (paths with generic arguments: the shapes of fields and aliases).
+fn ty(t: &Type, out: &mut String) -> Option<()> {
+    let Type::Path(p) = t else { return None };
+    if p.qself.is_some() {
+        return None;
+    }
+    path_text(&p.path, true, out)
+}
+
+fn path_text(path: &syn::Path, generics: bool, out: &mut String) -> Option<()> {
+    for (i, seg) in path.segments.iter().enumerate() {
+        if i > 0 || path.leading_colon.is_some() {
+            out.push_str("::");
+        }
+        out.push_str(&seg.ident.to_string());
+        match &seg.arguments {
+            PathArguments::None => {}
+            PathArguments::AngleBracketed(args) if generics => {
+                if args.colon2_token.is_some() {
+                    return None;
+                }
+                if args.args.is_empty() {
+                    continue;
+                }
+                // Lifetimes first, as the formatter orders them.
+                let lifetimes = args.args.iter().filter(|a| matches!(a, GenericArgument::Lifetime(_)));
+                let others = args.args.iter().filter(|a| !matches!(a, GenericArgument::Lifetime(_)));
+                out.push('<');
+                for (j, arg) in lifetimes.chain(others).enumerate() {
+                    if j > 0 {
+                        out.push_str(", ");
+                    }
+                    match arg {
+                        GenericArgument::Type(t) => ty(t, out)?,
+                        GenericArgument::Lifetime(l) => out.push_str(&l.to_string()),
+                        _ => return None,
+                    }
+                }
+                out.push('>');
+            }
+            // A simple path (an attribute's, a macro's) prints no generic arguments.
+            PathArguments::AngleBracketed(_) => {}
+            PathArguments::Parenthesized(_) => return None,
+        }
+    }
+    Some(())
+}
+
+/// A macro call with its `;` (parentheses) or braces, whose body is one identifier (the markers
+/// `layout` puts where a laid-out body goes).
+fn mac(m: &Macro, indent: usize, out: &mut String) -> Option<()> {
+    let mut tokens = m.tokens.clone().into_iter();
+    let (Some(TokenTree::Ident(body)), None) = (tokens.next(), tokens.next()) else { return None };
+    let mut head = String::new();
+    path_text(&m.path, false, &mut head)?;
+    head.push('!');
+    match m.delimiter {
+        MacroDelimiter::Paren(_) => {
+            head.push('(');
+            head.push_str(&body.to_string());
+            head.push_str(");");
+            line(indent, &head, out)
+        }
+        MacroDelimiter::Brace(_) => {
+            head.push_str(" {");
+            line(indent, &head, out)?;
+            line(indent + INDENT, &body.to_string(), out)?;
+            line(indent, "}", out)
+        }
+        MacroDelimiter::Bracket(_) => None,
+    }
+}
+
+/// Outer attributes, each on its line(s) at `indent`.
+fn attrs(list: &[Attribute], indent: usize, out: &mut String) -> Option<()> {
+    list.iter().try_for_each(|a| attr(a, indent, out))
+}
+
+fn attr(a: &Attribute, indent: usize, out: &mut String) -> Option<()> {
+    if !matches!(a.style, AttrStyle::Outer) {
+        return None;
+    }
+    match &a.meta {
+        Meta::NameValue(nv) if nv.path.is_ident("doc") => {
+            let Expr::Lit(lit) = &nv.value else { return None };
+            let Lit::Str(s) = &lit.lit else { return None };
+            if !lit.attrs.is_empty() {
+                return None;
+            }
+            let doc = s.value();
+            if doc.contains('\n') || doc.starts_with('/') || doc.contains('\r') {
+                return None;
+            }
+            out.extend(std::iter::repeat_n(' ', indent));
+            out.push_str("///");
+            out.push_str(doc.trim_end_matches(' '));
+            out.push('\n');
+            Some(())
+        }
+        Meta::NameValue(_) => None,
+        Meta::Path(p) => {
+            let mut text = "#[".to_string();
+            path_text(p, false, &mut text)?;
+            text.push(']');
+            // The formatter does not break a path; a long one stays on its line.
+            push_line(indent, &text, out);
+            Some(())
+        }
+        Meta::List(list) => {
+            if !matches!(list.delimiter, MacroDelimiter::Paren(_)) {
+                return None;
+            }
+            let mut head = "#[".to_string();
+            path_text(&list.path, false, &mut head)?;
+            let mut pp = Tokens::default();
+            pp.text(&head);
+            pp.group(list.tokens.clone())?;
+            pp.text("]");
+            pp.brk(Brk::Space);
+            pp.print(indent, out)
+        }
+    }
+}
+
+/// The formatter's tokens for an attribute, as its `attr_tokens` makes them.
+#[derive(Default)]
+struct Tokens {
+    list: Vec<Tok>,
+    /// The texts of all `Tok::Text`s, one after another.
+    buf: String,
+}
+
+enum Tok {
+    /// `buf[start..end]`.
+    Text(usize, usize),
+    Break(Brk),
+    /// A consistent box, indented by 4 when broken.
+    Begin,
+    End,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Brk {
+    /// A space, or a line break.
+    Space,
+    /// Nothing, or a line break.
+    Zero,
+    /// Nothing, or a line break back at the enclosing indentation (before a closing `)`).
+    ZeroOut,
+    /// Nothing, or `,` and a line break back at the enclosing indentation.
+    TrailingCommaOut,
+}
+
+impl Tokens {
+    fn text(&mut self, s: &str) {
+        let start = self.buf.len();
+        self.buf.push_str(s);
+        self.took(start);
+    }
+
+    /// Takes what was written to `buf` from `start` as text.
+    fn took(&mut self, start: usize) {
+        let end = self.buf.len();
+        match self.list.last_mut() {
+            Some(Tok::Text(_, e)) if *e == start => *e = end,
+            _ => self.list.push(Tok::Text(start, end)),
+        }
+    }
+
+    /// An identifier or literal written straight into `buf`.
+    fn display(&mut self, d: &dyn std::fmt::Display) {
+        use std::fmt::Write;
+        let start = self.buf.len();
+        let _ = write!(self.buf, "{d}");
+        self.took(start);
+    }
+
+    fn brk(&mut self, b: Brk) {
+        self.list.push(Tok::Break(b));
+    }
+
+    /// A parenthesized group and its contents, as `attr_tokens` prints them (paren groups in
+    /// any depth; other delimiters are left to the formatter).
+    fn group(&mut self, tokens: TokenStream) -> Option<()> {
+        #[derive(PartialEq, Clone, Copy)]
+        enum State {
+            Word,
+            Punct,
+            TrailingComma,
+        }
+        fn walk(pp: &mut Tokens, tokens: TokenStream, state: &mut State) -> Option<()> {
+            pp.text("(");
+            pp.list.push(Tok::Begin);
+            pp.brk(Brk::Zero);
+            *state = State::Punct;
+            let mut iter = tokens.into_iter().peekable();
+            while let Some(tt) = iter.next() {
+                match tt {
+                    TokenTree::Ident(i) => {
+                        if *state == State::Word {
+                            pp.brk(Brk::Space);
+                        }
+                        pp.display(&i);
+                        *state = State::Word;
+                    }
+                    TokenTree::Punct(p) => {
+                        let ch = p.as_char();
+                        if *state == State::Word && ch == '=' {
+                            pp.text(" ");
+                        }
+                        if ch == ',' && iter.peek().is_none() {
+                            pp.brk(Brk::TrailingCommaOut);
+                            *state = State::TrailingComma;
+                        } else {
+                            pp.text(ch.encode_utf8(&mut [0; 4]));
+                            if ch == '=' {
+                                pp.text(" ");
+                            } else if ch == ',' {
+                                pp.brk(Brk::Space);
+                            }
+                            *state = State::Punct;
+                        }
+                    }
+                    TokenTree::Literal(l) => {
+                        if *state == State::Word {
+                            pp.brk(Brk::Space);
+                        }
+                        let from = pp.buf.len();
+                        pp.display(&l);
+                        if pp.buf[from..].contains('\n') {
+                            return None;
+                        }
+                        *state = State::Word;
+                    }
+                    TokenTree::Group(g) if g.delimiter() == Delimiter::Parenthesis => walk(pp, g.stream(), state)?,
+                    TokenTree::Group(_) => return None,
+                }
+            }
+            if *state != State::TrailingComma {
+                pp.brk(Brk::ZeroOut);
+            }
+            pp.list.push(Tok::End);
+            pp.text(")");
+            *state = State::Punct;
+            Some(())
+        }
+        walk(self, tokens, &mut State::Punct)
+    }
+
+    /// Lays the tokens out from the start of a line at `indent` (Oppen's algorithm, as the
+    /// formatter runs it, for consistent boxes): a box stays on the line when the text from its
+    /// start to the first break after its end fits in what remains of the line.
+    fn print(&self, indent: usize, out: &mut String) -> Option<()> {
+        // The width of everything from each token to the first break after the box that token
+        // opens (for `Begin`) or to the next break (for a break: unused here).
+        let n = self.list.len();
+        let mut size = vec![0isize; n];
+        for (i, t) in self.list.iter().enumerate() {
+            if let Tok::Begin = t {
+                let mut depth = 0usize;
+                let mut width = 0isize;
+                for t in &self.list[i..] {
+                    match t {
+                        Tok::Begin => depth += 1,
+                        Tok::End => depth -= 1,
+                        Tok::Text(a, b) => width += (b - a) as isize,
+                        Tok::Break(b) => {
+                            if depth == 0 {
+                                break;
+                            }
+                            width += isize::from(*b == Brk::Space);
+                        }
+                    }
+                }
+                size[i] = width;
+            }
+        }
+        // Each open box: broken (with its indentation) or not.
+        let mut frames: Vec<Option<usize>> = Vec::new();
+        // What remains of the line; negative past the margin (a long entry stays whole).
+        let mut space = (MARGIN - indent as isize).max(MIN_SPACE);
+        let mut cur = String::new();
+        cur.extend(std::iter::repeat_n(' ', indent));
+        let mut current_indent = indent;
+        for (i, t) in self.list.iter().enumerate() {
+            match t {
+                Tok::Text(a, b) => {
+                    cur.push_str(&self.buf[*a..*b]);
+                    space -= (b - a) as isize;
+                }
+                Tok::Begin => {
+                    if size[i] > space {
+                        current_indent += INDENT;
+                        frames.push(Some(current_indent));
+                    } else {
+                        frames.push(None);
+                    }
+                }
+                Tok::End => {
+                    if let Some(Some(_)) = frames.pop() {
+                        current_indent -= INDENT;
+                    }
+                }
+                Tok::Break(b) => {
+                    match frames.last() {
+                        // The attribute's own line end.
+                        None => {
+                            out.push_str(&cur);
+                            out.push('\n');
+                            cur.clear();
+                        }
+                        Some(None) => {
+                            if *b == Brk::Space {
+                                cur.push(' ');
+                                space -= 1;
+                            }
+                        }
+                        Some(Some(box_indent)) => {
+                            if *b == Brk::TrailingCommaOut {
+                                cur.push(',');
+                            }
+                            out.push_str(&cur);
+                            out.push('\n');
+                            cur.clear();
+                            let line_indent = match b {
+                                Brk::ZeroOut | Brk::TrailingCommaOut => box_indent - INDENT,
+                                Brk::Space | Brk::Zero => *box_indent,
+                            };
+                            cur.extend(std::iter::repeat_n(' ', line_indent));
+                            space = (MARGIN - line_indent as isize).max(MIN_SPACE);
+                        }
+                    }
+                }
+            }
+        }
+        (cur.is_empty() && frames.is_empty()).then_some(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pretty(items: Vec<Item>) -> String {
+        prettyplease::unparse(&syn::File { shebang: None, attrs: Vec::new(), items })
+    }
+
+    /// Attributes whose lists end around the margin, at the indentations the crate uses:
+    /// printed here as the formatter prints them, on one line or broken.
+    #[test]
+    fn attributes_around_the_margin_as_the_formatter_prints_them() {
+        let (mut taken, mut broken) = (0, 0);
+        for len in 20..100 {
+            let word = "x".repeat(len);
+            let sources = [
+                format!("#[cfg_attr(feature = \"full-serde\", serde(rename = \"{word}\", default, skip_serializing_if = \"crate::Nullable::is_absent\"))] pub struct A {{ #[cfg_attr(feature = \"full-serde\", serde(rename = \"{word}\", default))] pub a: u8, }}"),
+                format!("#[cfg_attr(docsrs, doc(cfg(any(feature = \"{word}\", feature = \"b\", feature = \"c\"))))] pub struct A;"),
+                format!("#[derive(Debug, Clone, {word}, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)] pub enum E {{ #[serde(rename = \"{word}\")] A, B(Vec<{word}>), }}"),
+                format!("#[cfg(any(feature = \"a{word}\", all(feature = \"b\", feature = \"c\"), feature = \"d\",))] pub type T = Vec<u8>;"),
+                format!("impl A {{ #[serde(rename = \"{word}\", default)] crate::runtime::setters! {{ __m_0 }} crate::runtime::constructor!(__m_1); }}"),
+            ];
+            for source in sources {
+                let file: syn::File = syn::parse_str(&source).unwrap();
+                let expected = prettyplease::unparse(&file);
+                for item in file.items {
+                    let mut out = String::new();
+                    if item_text(&item, &mut out).is_some() {
+                        taken += 1;
+                        broken += usize::from(out.contains("(\n"));
+                        assert_eq!(out, pretty(vec![item]), "{source}");
+                    }
+                }
+                let file: syn::File = syn::parse_str(&source).unwrap();
+                assert_eq!(unparse(file), expected, "{source}");
+            }
+        }
+        // Every shape printed here, on one line and broken, most of them.
+        assert!(taken >= 5 * 70, "{taken} items printed here");
+        assert!(broken >= 5 * 40, "{broken} with a broken attribute");
+    }
+
+    /// Items the printer does not take, among those it does, keep their place.
+    #[test]
+    fn other_items_go_to_the_formatter_in_order() {
+        let source = "use super::*; pub struct A; fn f() { let x = 1; } pub struct B { pub b: Option<String>, } impl From<A> for B { fn from(_: A) -> B { todo!() } } pub type C = A;";
+        let file: syn::File = syn::parse_str(source).unwrap();
+        let expected = prettyplease::unparse(&file);
+        assert_eq!(unparse(syn::parse_str(source).unwrap()), expected);
+        let mut out = String::new();
+        assert!(item_text(&syn::parse_str::<syn::File>("fn f() {}").unwrap().items[0], &mut out).is_none());
+    }
+}
