@@ -48,7 +48,9 @@ pub fn ident(s: &str) -> Ident {
 
 /// A path such as `crate::runtime::constructor` (no leading `::`, no generics).
 pub fn path(s: &str) -> Path {
-    let segments = s.split("::").map(|seg| PathSegment::from(ident(seg))).collect();
+    // Split at single colons (memchr) rather than at `::` (a substring searcher set up per
+    // call): a path written here has its colons in pairs, so the empty pieces between go.
+    let segments = s.split(':').filter(|seg| !seg.is_empty()).map(|seg| PathSegment::from(ident(seg))).collect();
     Path { leading_colon: None, segments }
 }
 
