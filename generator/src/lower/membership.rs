@@ -61,10 +61,10 @@ pub(super) fn assign_features(operations: &mut [Operation], rules: &Features, di
     features.into_values().collect()
 }
 
-/// Fills every type's `uses`: the methods that send it (a body or a parameter), return it (a
+/// Every type's `uses`: the methods that send it (a body or a parameter), return it (a
 /// response or its events) or answer with it (an error body), then the fields that hold it;
 /// at most three, methods first.
-pub(super) fn uses(types: &mut BTreeMap<String, TypeDef>, operations: &[Operation]) {
+fn uses_of(types: &BTreeMap<String, TypeDef>, operations: &[Operation]) -> BTreeMap<String, Vec<String>> {
     let mut found: BTreeMap<String, Vec<String>> = BTreeMap::new();
     // The text only for types that name another (most fields are strings and numbers).
     let mut note = |t: &crate::ir::TypeRef, what: &dyn Fn() -> String| {
@@ -107,6 +107,22 @@ pub(super) fn uses(types: &mut BTreeMap<String, TypeDef>, operations: &[Operatio
             }
         }
     }
+    found
+}
+
+/// Fills every type's `features` ([`reach_of`]) and `uses` ([`uses_of`]): each reads the types
+/// and fills a field the other does not read, so they run on two threads.
+pub(super) fn reach_and_uses(types: &mut BTreeMap<String, TypeDef>, operations: &[Operation]) {
+    let (sets, found) = std::thread::scope(|scope| {
+        let other = scope.spawn(|| uses_of(types, operations));
+        let sets = reach_of(types, operations);
+        (sets, other.join().expect("the type-use thread panicked"))
+    });
+    for (name, set) in sets {
+        if let Some(def) = types.get_mut(&name) {
+            def.features = set.into_iter().collect();
+        }
+    }
     for (name, list) in found {
         if let Some(def) = types.get_mut(&name) {
             def.uses = list;
@@ -114,8 +130,8 @@ pub(super) fn uses(types: &mut BTreeMap<String, TypeDef>, operations: &[Operatio
     }
 }
 
-/// Fills every type's `features`: the features whose operations reach it.
-pub(super) fn reach(types: &mut BTreeMap<String, TypeDef>, operations: &[Operation]) {
+/// Every type's `features`: the features whose operations reach it.
+fn reach_of(types: &BTreeMap<String, TypeDef>, operations: &[Operation]) -> BTreeMap<String, BTreeSet<String>> {
     let mut sets: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for op in operations {
         let mut stack = Vec::new();
@@ -128,9 +144,5 @@ pub(super) fn reach(types: &mut BTreeMap<String, TypeDef>, operations: &[Operati
             def.refs(&mut stack);
         }
     }
-    for (name, set) in sets {
-        if let Some(def) = types.get_mut(&name) {
-            def.features = set.into_iter().collect();
-        }
-    }
+    sets
 }

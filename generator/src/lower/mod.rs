@@ -44,8 +44,7 @@ pub fn lower(api: &OpenAPI, overlay: &Overlay, diags: &mut Diagnostics) -> Ir {
     passes::pagination(api, &overlay.pagination, &mut operations, &types, diags);
     passes::order_untagged(&mut types);
     passes::directions(&mut types, &operations);
-    membership::reach(&mut types, &operations);
-    membership::uses(&mut types, &operations);
+    membership::reach_and_uses(&mut types, &operations);
     for from in overlay.type_names.keys() {
         if !used_renames.contains(from) {
             diags.warn("spec/overlay.yaml#/type_names", format!("rename of `{from}` matches no generated type"));
