@@ -498,3 +498,24 @@ fn the_fast_openapi_parse_equals_the_derives() {
     check(with("paths", serde_json::Value::Null), "paths: null");
     assert!(checked >= 17, "only {checked} documents checked");
 }
+
+/// Struct fields whose wire names need escapes in a string literal, or are long enough that the
+/// formatter breaks their line, are written as the formatter prints them: the renames keep
+/// their escapes and every model file is valid Rust.
+#[test]
+fn fields_with_escaped_or_long_names_render_as_rust() {
+    let long = "p".repeat(90);
+    let spec = format!(
+        "openapi: 3.1.0\ninfo: {{title: t, version: '1'}}\npaths:\n  /x:\n    post:\n      operationId: send\n      requestBody:\n        content:\n          application/json:\n            schema: {{$ref: '#/components/schemas/Odd'}}\n      responses:\n        '200': {{description: ok}}\ncomponents:\n  schemas:\n    Odd:\n      type: object\n      required: [plain]\n      properties:\n        plain: {{type: string, description: A plain field.}}\n        'a\"b': {{type: string}}\n        'x\\y': {{type: integer}}\n        'caf\u{e9}': {{type: boolean}}\n        {long}: {{type: string}}\n        listOfThings: {{type: array, items: {{type: array, items: {{type: object, additionalProperties: {{type: string}}}}}}}}\n"
+    );
+    let generated = sdkgen::generate(&spec, &Overlay::default()).unwrap();
+    let (path, text) = generated.files.iter().find(|(p, t)| p.starts_with("src/models/") && t.contains("pub struct Odd")).expect("the struct");
+    assert!(text.contains(r#"rename = "a\"b","#), "{path}:\n{text}");
+    assert!(text.contains(r#"rename = "x\\y","#), "{path}:\n{text}");
+    // Too long for one line: the formatter breaks the type.
+    assert!(text.contains(&format!("pub {long}: Option<\n")), "{path}:\n{text}");
+    assert!(text.contains("/// A plain field."), "{path}:\n{text}");
+    for (path, text) in generated.files.iter().filter(|(p, _)| p.ends_with(".rs")) {
+        syn::parse_file(text).unwrap_or_else(|e| panic!("{path}: {e}\n{text}"));
+    }
+}

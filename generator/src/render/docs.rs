@@ -51,6 +51,22 @@ fn entry(lines: Vec<String>) -> Entry {
     })
 }
 
+/// Whether doc lines become one marker ([`marker_line`]): while [`placed`] runs, for lines the
+/// formatter prints as `///` lines.
+pub fn placeable(lines: &[String]) -> bool {
+    !lines.iter().any(|l| l.starts_with('/') || l.contains(['\n', MARK])) && TABLE.with(|t| t.borrow().is_some())
+}
+
+/// The line the formatter prints for the marker of [`placeable`] doc lines (`///\u{1}N`, the
+/// lines put in its place after formatting); `None` for no lines.
+pub fn marker_line(lines: Vec<String>) -> Option<String> {
+    match entry(lines) {
+        Entry::Marker(m) => Some(format!("///{m}")),
+        Entry::Empty => None,
+        Entry::Lines(_) => unreachable!("doc lines that are not placeable (a generator bug)"),
+    }
+}
+
 /// `#[doc]` attributes for doc lines (each already prefixed by its space), or one marker while
 /// [`placed`] runs. Only for item docs that the formatter prints as `///` lines, never inside a
 /// macro call's tokens.

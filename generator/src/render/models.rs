@@ -216,13 +216,15 @@ impl Dirs {
     }
 }
 
-fn field_type(f: &Field) -> syn::Type {
-    let inner = syntax::ty(&f.ty, Spelling::MODELS);
-    let inner = if f.boxed { syntax::generic("Box", [inner]) } else { inner };
+/// A field's type as the formatter prints it: `Option` or `crate::Nullable` around the value's
+/// type (boxed when it is).
+fn field_type_text(f: &Field) -> String {
+    let inner = f.ty.spell(Spelling::MODELS);
+    let inner = if f.boxed { format!("Box<{inner}>") } else { inner };
     match f.presence() {
         Presence::Plain => inner,
-        Presence::Option | Presence::Optional => syntax::generic("Option", [inner]),
-        Presence::Nullable => syntax::generic("crate::Nullable", [inner]),
+        Presence::Option | Presence::Optional => format!("Option<{inner}>"),
+        Presence::Nullable => format!("crate::Nullable<{inner}>"),
     }
 }
 
@@ -295,8 +297,6 @@ fn render_struct(name: Ident, s: &Struct, origin: &str, head: Vec<Attribute>, al
     let mut needs_args = false;
     let mut any_deprecated_field = false;
     for f in &s.fields {
-        let fname = ident(&f.rust);
-        let fty = field_type(f);
         let mut docs = f.docs.clone().or_else(|| field_summary(f));
         let example = field_example(ir, origin, f).map(|e| format!("Example: `{e}`."));
         for note in f.default.as_ref().map(|d| format!("Default: `{d}`.")).into_iter().chain(example) {
@@ -312,29 +312,25 @@ fn render_struct(name: Ident, s: &Struct, origin: &str, head: Vec<Attribute>, al
                 None => note,
             });
         }
-        let mut attrs = doc_attr_list(docs.as_deref());
         if f.deprecated {
             any_deprecated_field = true;
-            attrs.push(syntax::attr_word("deprecated"));
         }
-        let rename = if f.flatten || names_bare(&f.rust) == f.wire {
-            None
-        } else {
-            let w = &f.wire;
-            Some(quote!(rename = #w))
-        };
-        let mut serde_parts: Vec<TokenStream> = rename.into_iter().collect();
+        // The serde attribute's entries, as the tokens' text.
+        let mut serde_parts: Vec<String> = Vec::new();
+        if !(f.flatten || names_bare(&f.rust) == f.wire) {
+            serde_parts.push(format!("rename = {}", syntax::quoted(&f.wire)));
+        }
         match f.presence() {
-            _ if f.flatten => serde_parts.push(quote!(flatten)),
-            Presence::Plain if f.is_const && !f.required => serde_parts.push(quote!(default)),
+            _ if f.flatten => serde_parts.push("flatten".into()),
+            Presence::Plain if f.is_const && !f.required => serde_parts.push("default".into()),
             Presence::Plain | Presence::Option => {}
             Presence::Optional => {
-                serde_parts.push(quote!(default));
-                serde_parts.push(quote!(skip_serializing_if = "Option::is_none"));
+                serde_parts.push("default".into());
+                serde_parts.push("skip_serializing_if = \"Option::is_none\"".into());
             }
             Presence::Nullable => {
-                serde_parts.push(quote!(default));
-                serde_parts.push(quote!(skip_serializing_if = "crate::Nullable::is_absent"));
+                serde_parts.push("default".into());
+                serde_parts.push("skip_serializing_if = \"crate::Nullable::is_absent\"".into());
             }
         }
         if macro_de {
@@ -346,15 +342,22 @@ fn render_struct(name: Ident, s: &Struct, origin: &str, head: Vec<Attribute>, al
                 de_default.push(key);
             }
         }
-        if !serde_parts.is_empty() {
+        let serde = (!serde_parts.is_empty()).then(|| {
+            let parts = serde_parts.join(", ");
             if macro_de && !dirs.ser {
                 // Only `Serialize` reads them, and it is derived with `full-serde` only.
-                attrs.push(syntax::attr("cfg_attr", quote!(feature = "full-serde", serde(#(#serde_parts),*))));
+                ("cfg_attr", format!("feature = \"full-serde\", serde({parts})"))
             } else {
-                attrs.push(syntax::attr("serde", quote!(#(#serde_parts),*)));
+                ("serde", parts)
             }
-        }
-        fields.push(syntax::named_field(attrs, fname.clone(), fty));
+        });
+        fields.push(FieldPlan {
+            doc_lines: docs.as_deref().map(prefixed_lines).unwrap_or_default(),
+            deprecated: f.deprecated,
+            serde,
+            name: f.rust.clone(),
+            ty: field_type_text(f),
+        });
 
         let inner = f.ty.spell(Spelling::MODELS);
         match f.presence() {
@@ -390,10 +393,9 @@ fn render_struct(name: Ident, s: &Struct, origin: &str, head: Vec<Attribute>, al
             }
         }
     }
-    if let Some(a) = &s.additional {
-        let attrs = vec![syntax::attr_str("doc", " Properties not named by the schema, kept as sent."), syntax::attr("serde", quote!(flatten))];
-        let map = syntax::generic("std::collections::BTreeMap", [syntax::named("String"), syntax::ty(a, Spelling::MODELS)]);
-        fields.push(syntax::named_field(attrs, ident("additional_properties"), map));
+    // Properties the schema does not name: the same plan, but a doc line not placed.
+    let additional = s.additional.as_ref().map(|a| format!("std::collections::BTreeMap<String, {}>", a.spell(Spelling::MODELS)));
+    if additional.is_some() {
         ctor_defaults.push("additional_properties".to_string());
     }
     let flatten_union = s.fields.iter().any(|f| f.flatten);
@@ -436,12 +438,123 @@ fn render_struct(name: Ident, s: &Struct, origin: &str, head: Vec<Attribute>, al
         let body = crate::render::layout::bracket_lists(&format!("{name},"), &[&de_required, &de_default]);
         syntax::macro_item(gate, syntax::mac_text("crate::runtime::struct_de", body, false))
     });
-    out.push(syntax::struct_item(attrs, name, fields, false));
+    out.push(struct_text(&attrs, &name, fields, additional.as_deref()).unwrap_or_else(|fields| {
+        // A field the formatter would break, or docs it does not print as `///` lines: as a
+        // `syn` item.
+        let mut syn_fields: Vec<syn::Field> = fields.into_iter().map(FieldPlan::into_syn).collect();
+        if let Some(map) = &additional {
+            let attrs = vec![syntax::attr_str("doc", ADDITIONAL_DOC), syntax::attr("serde", quote!(flatten))];
+            syn_fields.push(syntax::named_field(attrs, ident("additional_properties"), syn::parse_str(map).expect("a map type")));
+        }
+        syntax::struct_item(attrs, name, syn_fields, false)
+    }));
     out.extend(de_item);
     if !impl_items.is_empty() {
         let impl_allow = if any_deprecated_field { Allow(true) } else { allow };
         out.push(syntax::impl_item(impl_allow.attrs(), self_ty, impl_items));
     }
+}
+
+/// The doc line of a struct's `additional_properties`.
+const ADDITIONAL_DOC: &str = " Properties not named by the schema, kept as sent.";
+
+/// A struct field before it is written: as text ([`struct_text`]) or as `syn`.
+struct FieldPlan {
+    doc_lines: Vec<String>,
+    deprecated: bool,
+    /// The serde attribute: its path and its arguments' text.
+    serde: Option<(&'static str, String)>,
+    name: String,
+    ty: String,
+}
+
+impl FieldPlan {
+    fn into_syn(self) -> syn::Field {
+        let mut attrs = super::docs::attr_list(self.doc_lines);
+        if self.deprecated {
+            attrs.push(syntax::attr_word("deprecated"));
+        }
+        if let Some((path, args)) = &self.serde {
+            attrs.push(syntax::attr(path, args.parse().expect("serde arguments are tokens")));
+        }
+        syntax::named_field(attrs, ident(&self.name), syn::parse_str(&self.ty).expect("a field type"))
+    }
+
+    /// `pub name: Type,`
+    fn line(&self) -> String {
+        let mut line = String::with_capacity(6 + self.name.len() + self.ty.len());
+        line.push_str("pub ");
+        line.push_str(&self.name);
+        line.push_str(": ");
+        line.push_str(&self.ty);
+        line.push(',');
+        line
+    }
+}
+
+/// A struct with named fields written as the formatter prints the same `syn` item, its field
+/// docs placed; the fields back when a field's line is one the formatter would break, docs are
+/// not placeable `///` lines, or an attribute is not one [`super::print`] prints.
+fn struct_text(attrs: &[Attribute], name: &Ident, fields: Vec<FieldPlan>, additional: Option<&str>) -> Result<Item, Vec<FieldPlan>> {
+    use super::print;
+    const INDENT: usize = 4;
+    if fields.is_empty() && additional.is_none() {
+        return Err(fields);
+    }
+    let lines: Vec<String> = fields.iter().map(FieldPlan::line).collect();
+    let additional_line = additional.map(|map| format!("pub additional_properties: {map},"));
+    let fits = fields.iter().all(|f| f.doc_lines.is_empty() || super::docs::placeable(&f.doc_lines))
+        && lines.iter().chain(&additional_line).all(|l| print::fits(INDENT, l));
+    let head = format!("pub struct {name} {{");
+    if !fits || !print::fits(0, &head) {
+        return Err(fields);
+    }
+    // Every attribute printed before any doc marker is made (a marker must be used).
+    let mut serde_attrs = Vec::with_capacity(fields.len());
+    for f in &fields {
+        let mut text = String::new();
+        if let Some((path, args)) = &f.serde {
+            if print::attr_text(path, args, INDENT, &mut text).is_none() {
+                return Err(fields);
+            }
+        }
+        serde_attrs.push(text);
+    }
+    let mut out = String::with_capacity(512 + lines.iter().map(|l| l.len() + 96).sum::<usize>());
+    if print::attrs_text(attrs, 0, &mut out).is_none() {
+        return Err(fields);
+    }
+    out.push_str(&head);
+    out.push('\n');
+    // Checked above: nothing below fails once a doc marker is made.
+    let pad = " ".repeat(INDENT);
+    for ((f, line), serde) in fields.into_iter().zip(lines).zip(serde_attrs) {
+        if let Some(marker) = super::docs::marker_line(f.doc_lines) {
+            out.push_str(&pad);
+            out.push_str(&marker);
+            out.push('\n');
+        }
+        if f.deprecated {
+            out.push_str(&pad);
+            out.push_str("#[deprecated]\n");
+        }
+        out.push_str(&serde);
+        out.push_str(&pad);
+        out.push_str(&line);
+        out.push('\n');
+    }
+    if let Some(line) = additional_line {
+        out.push_str(&pad);
+        out.push_str("///");
+        out.push_str(ADDITIONAL_DOC);
+        out.push('\n');
+        print::attr_text("serde", "flatten", INDENT, &mut out).expect("`serde(flatten)` printed as text");
+        out.push_str(&pad);
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out.push_str("}\n");
+    Ok(print::text_item(out))
 }
 
 fn names_bare(s: &str) -> &str {

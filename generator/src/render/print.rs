@@ -16,6 +16,108 @@ use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use syn::{AttrStyle, Attribute, Expr, Fields, GenericArgument, ImplItem, Item, Lit, Macro, MacroDelimiter, Meta, PathArguments, Type, Visibility};
 
 const MARGIN: isize = 89;
+/// The prefix of an item given as text ([`text_item`]).
+const TEXT_MARK: &str = "__sdkgen_text_item_";
+
+thread_local! {
+    /// The items given as text on this thread, until [`unparse`] prints them.
+    static TEXTS: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// An item already laid out as the formatter would print it (each line ended), for a file
+/// printed by [`unparse`] on this thread: a marker item that [`unparse`] replaces by the text.
+pub fn text_item(text: String) -> Item {
+    let n = TEXTS.with(|t| {
+        let mut t = t.borrow_mut();
+        t.push(text);
+        t.len() - 1
+    });
+    Item::Verbatim(quote::ToTokens::into_token_stream(proc_macro2::Ident::new(&format!("{TEXT_MARK}{n}"), proc_macro2::Span::call_site())))
+}
+
+/// Whether the formatter prints `text` at `indent` as one line as it is (it is not too long).
+pub fn fits(indent: usize, text: &str) -> bool {
+    (indent + text.len()) as isize <= MARGIN
+}
+
+/// `#[path(args)]` at `indent`, `args` written as the tokens' text (`feature = "x", serde(default)`:
+/// idents, paths, plain string literals, `=`, `,` and parentheses), laid out as the formatter
+/// lays out the same attribute; `None` for other tokens.
+pub fn attr_text(path: &str, args: &str, indent: usize, out: &mut String) -> Option<()> {
+    // On one line when it fits: the text as written, when it is written as the formatter
+    // spaces tokens (`, ` after a comma, ` = `, nothing inside parentheses) and ends without a
+    // comma (the formatter drops a trailing one).
+    let flat = "#[(".len() + path.len() + args.len() + ")]".len();
+    if indent + flat <= MARGIN as usize && canonical(args) {
+        out.extend(std::iter::repeat_n(' ', indent));
+        out.push_str("#[");
+        out.push_str(path);
+        out.push('(');
+        out.push_str(args);
+        out.push_str(")]\n");
+        return Some(());
+    }
+    let mut pp = Tokens::default();
+    pp.text("#[");
+    pp.text(path);
+    pp.group_text(args)?;
+    pp.text("]");
+    pp.brk(Brk::Space);
+    pp.print(indent, out)
+}
+
+/// Whether attribute arguments written as text are spaced as the formatter prints their
+/// tokens: words, paths and plain string literals, ` = `, `, ` and parentheses, no trailing
+/// comma.
+fn canonical(args: &str) -> bool {
+    let b = args.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'"' => match args[i + 1..].find('"') {
+                Some(n) if !args[i + 1..i + 1 + n].contains('\\') => i += n + 2,
+                _ => return false,
+            },
+            b',' => {
+                // `, ` then more (not a trailing comma, not a closing parenthesis).
+                if b.get(i + 1) != Some(&b' ') || matches!(b.get(i + 2), None | Some(b')' | b' ' | b',')) {
+                    return false;
+                }
+                i += 2;
+            }
+            b' ' => {
+                // Only in ` = `.
+                if !(args[i..].starts_with(" = ")
+                    && i > 0
+                    && (b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_' || b[i - 1] == b')' || b[i - 1] == b'"'))
+                {
+                    return false;
+                }
+                i += 3;
+                if matches!(b.get(i), None | Some(b' ' | b',' | b')')) {
+                    return false;
+                }
+            }
+            b'(' => {
+                // After a word, and not empty or spaced.
+                if i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_') || matches!(b.get(i + 1), None | Some(b' ' | b')' | b',')) {
+                    return false;
+                }
+                i += 1;
+            }
+            b')' | b':' => i += 1,
+            c if c.is_ascii_alphanumeric() || c == b'_' => i += 1,
+            _ => return false,
+        }
+    }
+    !args.is_empty() && !args.ends_with(',')
+}
+
+/// Outer attributes as the formatter prints them, each at `indent`; `None` for one not printed
+/// here (`out` is then partly written).
+pub fn attrs_text(list: &[Attribute], indent: usize, out: &mut String) -> Option<()> {
+    attrs(list, indent, out)
+}
 const MIN_SPACE: isize = 60;
 const INDENT: usize = 4;
 
@@ -24,6 +126,7 @@ pub fn unparse(file: syn::File) -> String {
     if file.shebang.is_some() || !file.attrs.is_empty() {
         return prettyplease::unparse(&file);
     }
+    let texts = TEXTS.with(|t| std::mem::take(&mut *t.borrow_mut()));
     let mut out = String::new();
     let mut text = String::new();
     // Items the printer does not take go to prettyplease, run by run: it prints a file item by
@@ -31,7 +134,7 @@ pub fn unparse(file: syn::File) -> String {
     let mut others: Vec<Item> = Vec::new();
     for item in file.items {
         text.clear();
-        if item_text(&item, &mut text).is_some() {
+        if item_text(&item, &texts, &mut text).is_some() {
             if !others.is_empty() {
                 out.push_str(&prettyplease::unparse(&syn::File { shebang: None, attrs: Vec::new(), items: std::mem::take(&mut others) }));
             }
@@ -48,8 +151,15 @@ pub fn unparse(file: syn::File) -> String {
 
 /// One item at the file's top level; `None` (with `out` partly written) when it is not a shape
 /// printed here.
-fn item_text(item: &Item, out: &mut String) -> Option<()> {
+fn item_text(item: &Item, texts: &[String], out: &mut String) -> Option<()> {
     match item {
+        Item::Verbatim(tokens) => {
+            let mut iter = tokens.clone().into_iter();
+            let (Some(TokenTree::Ident(marker)), None) = (iter.next(), iter.next()) else { return None };
+            let index: usize = marker.to_string().strip_prefix(TEXT_MARK)?.parse().ok()?;
+            out.push_str(texts.get(index)?);
+            Some(())
+        }
         Item::Struct(s) => {
             if !s.generics.params.is_empty() || s.generics.where_clause.is_some() {
                 return None;
@@ -326,6 +436,77 @@ fn attr(a: &Attribute, indent: usize, out: &mut String) -> Option<()> {
     }
 }
 
+#[derive(PartialEq, Clone, Copy)]
+enum State {
+    Word,
+    Punct,
+    TrailingComma,
+}
+
+/// prettyplease's `attr_tokens`, token by token, into [`Tokens`].
+struct AttrTokens<'p> {
+    pp: &'p mut Tokens,
+    state: State,
+}
+
+impl AttrTokens<'_> {
+    fn open(&mut self) {
+        self.pp.text("(");
+        self.pp.list.push(Tok::Begin);
+        self.pp.brk(Brk::Zero);
+        self.state = State::Punct;
+    }
+
+    fn close(&mut self) {
+        if self.state != State::TrailingComma {
+            self.pp.brk(Brk::ZeroOut);
+        }
+        self.pp.list.push(Tok::End);
+        self.pp.text(")");
+        self.state = State::Punct;
+    }
+
+    fn ident(&mut self, i: &dyn std::fmt::Display) {
+        if self.state == State::Word {
+            self.pp.brk(Brk::Space);
+        }
+        self.pp.display(i);
+        self.state = State::Word;
+    }
+
+    /// `last`: nothing follows in the group.
+    fn punct(&mut self, ch: char, last: bool) {
+        if self.state == State::Word && ch == '=' {
+            self.pp.text(" ");
+        }
+        if ch == ',' && last {
+            self.pp.brk(Brk::TrailingCommaOut);
+            self.state = State::TrailingComma;
+        } else {
+            self.pp.text(ch.encode_utf8(&mut [0; 4]));
+            if ch == '=' {
+                self.pp.text(" ");
+            } else if ch == ',' {
+                self.pp.brk(Brk::Space);
+            }
+            self.state = State::Punct;
+        }
+    }
+
+    fn literal(&mut self, l: &dyn std::fmt::Display) -> Option<()> {
+        if self.state == State::Word {
+            self.pp.brk(Brk::Space);
+        }
+        let from = self.pp.buf.len();
+        self.pp.display(l);
+        if self.pp.buf[from..].contains('\n') {
+            return None;
+        }
+        self.state = State::Word;
+        Some(())
+    }
+}
+
 /// The formatter's tokens for an attribute, as its `attr_tokens` makes them.
 #[derive(Default)]
 struct Tokens {
@@ -386,69 +567,76 @@ impl Tokens {
     /// A parenthesized group and its contents, as `attr_tokens` prints them (paren groups in
     /// any depth; other delimiters are left to the formatter).
     fn group(&mut self, tokens: TokenStream) -> Option<()> {
-        #[derive(PartialEq, Clone, Copy)]
-        enum State {
-            Word,
-            Punct,
-            TrailingComma,
-        }
-        fn walk(pp: &mut Tokens, tokens: TokenStream, state: &mut State) -> Option<()> {
-            pp.text("(");
-            pp.list.push(Tok::Begin);
-            pp.brk(Brk::Zero);
-            *state = State::Punct;
+        fn walk(a: &mut AttrTokens, tokens: TokenStream) -> Option<()> {
+            a.open();
             let mut iter = tokens.into_iter().peekable();
             while let Some(tt) = iter.next() {
                 match tt {
-                    TokenTree::Ident(i) => {
-                        if *state == State::Word {
-                            pp.brk(Brk::Space);
-                        }
-                        pp.display(&i);
-                        *state = State::Word;
-                    }
-                    TokenTree::Punct(p) => {
-                        let ch = p.as_char();
-                        if *state == State::Word && ch == '=' {
-                            pp.text(" ");
-                        }
-                        if ch == ',' && iter.peek().is_none() {
-                            pp.brk(Brk::TrailingCommaOut);
-                            *state = State::TrailingComma;
-                        } else {
-                            pp.text(ch.encode_utf8(&mut [0; 4]));
-                            if ch == '=' {
-                                pp.text(" ");
-                            } else if ch == ',' {
-                                pp.brk(Brk::Space);
-                            }
-                            *state = State::Punct;
-                        }
-                    }
-                    TokenTree::Literal(l) => {
-                        if *state == State::Word {
-                            pp.brk(Brk::Space);
-                        }
-                        let from = pp.buf.len();
-                        pp.display(&l);
-                        if pp.buf[from..].contains('\n') {
-                            return None;
-                        }
-                        *state = State::Word;
-                    }
-                    TokenTree::Group(g) if g.delimiter() == Delimiter::Parenthesis => walk(pp, g.stream(), state)?,
+                    TokenTree::Ident(i) => a.ident(&i),
+                    TokenTree::Punct(p) => a.punct(p.as_char(), iter.peek().is_none()),
+                    TokenTree::Literal(l) => a.literal(&l)?,
+                    TokenTree::Group(g) if g.delimiter() == Delimiter::Parenthesis => walk(a, g.stream())?,
                     TokenTree::Group(_) => return None,
                 }
             }
-            if *state != State::TrailingComma {
-                pp.brk(Brk::ZeroOut);
-            }
-            pp.list.push(Tok::End);
-            pp.text(")");
-            *state = State::Punct;
+            a.close();
             Some(())
         }
-        walk(self, tokens, &mut State::Punct)
+        walk(&mut AttrTokens { pp: self, state: State::Punct }, tokens)
+    }
+
+    /// [`Tokens::group`] for the tokens written as text (`feature = "x", serde(default)`): idents,
+    /// paths, string literals without escapes, `=`, `,` and parentheses; `None` for anything else.
+    fn group_text(&mut self, text: &str) -> Option<()> {
+        let mut a = AttrTokens { pp: self, state: State::Punct };
+        let bytes = text.as_bytes();
+        let mut depth = 0usize;
+        a.open();
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            match b {
+                b' ' => i += 1,
+                b'(' => {
+                    a.open();
+                    depth += 1;
+                    i += 1;
+                }
+                b')' => {
+                    depth = depth.checked_sub(1)?;
+                    a.close();
+                    i += 1;
+                }
+                b',' => {
+                    let rest = text[i + 1..].trim_start_matches(' ');
+                    a.punct(',', rest.is_empty() || rest.starts_with(')'));
+                    i += 1;
+                }
+                b'=' | b':' => {
+                    a.punct(b as char, false);
+                    i += 1;
+                }
+                b'"' => {
+                    let end = i + 1 + text[i + 1..].find('"')?;
+                    if text[i + 1..end].contains('\\') {
+                        return None;
+                    }
+                    a.literal(&&text[i..=end])?;
+                    i = end + 1;
+                }
+                b if b.is_ascii_alphanumeric() || b == b'_' => {
+                    let end = text[i..].find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).map_or(text.len(), |n| i + n);
+                    a.ident(&&text[i..end]);
+                    i = end;
+                }
+                _ => return None,
+            }
+        }
+        if depth != 0 {
+            return None;
+        }
+        a.close();
+        Some(())
     }
 
     /// Lays the tokens out from the start of a line at `indent` (Oppen's algorithm, as the
@@ -568,7 +756,7 @@ mod tests {
                 let expected = prettyplease::unparse(&file);
                 for item in file.items {
                     let mut out = String::new();
-                    if item_text(&item, &mut out).is_some() {
+                    if item_text(&item, &[], &mut out).is_some() {
                         taken += 1;
                         broken += usize::from(out.contains("(\n"));
                         assert_eq!(out, pretty(vec![item]), "{source}");
@@ -583,6 +771,61 @@ mod tests {
         assert!(broken >= 5 * 40, "{broken} with a broken attribute");
     }
 
+    /// Attributes given as text: as the formatter prints the same tokens, one line or broken,
+    /// at the indentations the crate uses, whether the one-line form is taken as written or
+    /// laid out from the tokens.
+    #[test]
+    fn attributes_from_text_as_the_formatter_prints_them() {
+        let mut one_line = 0;
+        for len in 1..90 {
+            let word = "y".repeat(len);
+            let cases = [
+                (
+                    "cfg_attr",
+                    format!("feature = \"full-serde\", serde(rename = \"{word}\", default, skip_serializing_if = \"crate::Nullable::is_absent\")"),
+                ),
+                ("serde", format!("rename = \"{word}\"")),
+                ("derive", format!("Debug, Clone, PartialEq, {word}, serde::Serialize,")),
+                ("derive", format!("Debug, Clone, {word}")),
+                ("cfg", format!("any(feature = \"{word}\", all(feature = \"b\", feature = \"c\"))")),
+                ("serde", "flatten".to_string()),
+                ("doc", format!("cfg(any(feature = \"{word}\", feature = \"b\"))")),
+            ];
+            for (path, args) in cases {
+                for indent in [0, 4, 8] {
+                    let mut ours = String::new();
+                    attr_text(path, &args, indent, &mut ours).unwrap();
+                    one_line += usize::from(!ours.contains("(\n"));
+                    let source = format!("#[{path}({args})] pub struct S;");
+                    let item: Item = syn::parse_str(&source).unwrap();
+                    let Item::Struct(st) = item else { unreachable!() };
+                    let mut theirs = String::new();
+                    attrs(&st.attrs, indent, &mut theirs).unwrap();
+                    assert_eq!(ours, theirs, "{source} at {indent}");
+                    if indent == 0 {
+                        let printed = prettyplease::unparse(&syn::parse_str::<syn::File>(&source).unwrap());
+                        assert!(printed.starts_with(&ours), "{source}:\n{printed}\nvs\n{ours}");
+                    }
+                    if indent == 4 {
+                        // On a field, as prettyplease prints it.
+                        let field = format!("pub struct S {{ #[{path}({args})] pub a: u8, }}");
+                        let printed = prettyplease::unparse(&syn::parse_str::<syn::File>(&field).unwrap());
+                        let attr = printed.strip_prefix("pub struct S {\n").and_then(|r| r.strip_suffix("    pub a: u8,\n}\n")).unwrap();
+                        assert_eq!(ours, attr, "{field}");
+                    }
+                }
+            }
+        }
+        assert!(one_line > 300, "{one_line} on one line");
+        assert!(
+            !canonical("a, b,")
+                && !canonical("a ,b")
+                && !canonical("a b")
+                && !canonical("x = \"a\\\"b\"")
+                && canonical("feature = \"x\", serde(default)")
+        );
+    }
+
     /// Items the printer does not take, among those it does, keep their place.
     #[test]
     fn other_items_go_to_the_formatter_in_order() {
@@ -591,6 +834,6 @@ mod tests {
         let expected = prettyplease::unparse(&file);
         assert_eq!(unparse(syn::parse_str(source).unwrap()), expected);
         let mut out = String::new();
-        assert!(item_text(&syn::parse_str::<syn::File>("fn f() {}").unwrap().items[0], &mut out).is_none());
+        assert!(item_text(&syn::parse_str::<syn::File>("fn f() {}").unwrap().items[0], &[], &mut out).is_none());
     }
 }
