@@ -26,6 +26,23 @@ pub fn predicate(ir: &Ir, features: &[String]) -> Option<TokenStream> {
     })
 }
 
+/// [`predicate`] as its tokens' text (`any(feature = "a", feature = "b")`).
+pub fn predicate_text(ir: &Ir, features: &[String]) -> Option<String> {
+    let one = |f: &String| format!("feature = {}", syntax::quoted(f));
+    if features.is_empty() {
+        let all: Vec<&String> = ir.features.iter().filter(|f| f.operations > 0).map(|f| &f.name).collect();
+        return match all.as_slice() {
+            [] => None,
+            [f] => Some(one(f)),
+            many => Some(format!("all({})", many.iter().map(|f| one(f)).collect::<Vec<_>>().join(", "))),
+        };
+    }
+    Some(match features {
+        [f] => one(f),
+        many => format!("any({})", many.iter().map(one).collect::<Vec<_>>().join(", ")),
+    })
+}
+
 /// `#[cfg(…)]` and `#[cfg_attr(docsrs, doc(cfg(…)))]` for an item needing any of `features`.
 pub fn attrs(ir: &Ir, features: &[String]) -> Vec<Attribute> {
     match predicate(ir, features) {

@@ -146,22 +146,27 @@ fn render_type(t: &TypeDef, ir: &Ir, uses_deprecated: bool, out: &mut Vec<Item>)
         (None, None) => super::docs::describe_origin(&t.origin),
     };
     let docs = if t.component.is_some() { lead } else { format!("{lead}\n\nSchema: `{}`.", t.origin) };
-    let mut head = doc_attr_list(Some(&docs));
-    head.extend(super::gate::doc(ir, &t.features));
+    let mut plan = vec![AttrPlan::Doc(prefixed_lines(&docs))];
+    plan.extend(super::gate::predicate_text(ir, &t.features).map(|p| AttrPlan::List("cfg_attr", format!("docsrs, doc(cfg({p}))"))));
     if t.deprecated {
-        head.push(syntax::attr_word("deprecated"));
+        plan.push(AttrPlan::Word("deprecated"));
     }
     // A new optional field, enum value or union variant in the spec is a minor release: users
     // build values through `new(required…)`, setters and `Default`, and match with a wildcard.
     if !matches!(t.kind, TypeKind::Alias(_)) {
-        head.push(syntax::attr_word("non_exhaustive"));
+        plan.push(AttrPlan::Word("non_exhaustive"));
     }
+    if let TypeKind::Struct(s) = &t.kind {
+        // Written as text when it can be (`struct_text`).
+        return render_struct(ident(&t.name), s, &t.origin, plan, Allow(uses_deprecated || t.deprecated), ir, Dirs { ser: t.ser, de: t.de }, out);
+    }
+    let head: Vec<Attribute> = plan.into_iter().flat_map(AttrPlan::into_syn).collect();
     // Items that mention a deprecated type must not warn inside the SDK itself.
     let allow = Allow(uses_deprecated || t.deprecated);
     let name = ident(&t.name);
     let dirs = Dirs { ser: t.ser, de: t.de };
     match &t.kind {
-        TypeKind::Struct(s) => render_struct(name, s, &t.origin, head, allow, ir, dirs, out),
+        TypeKind::Struct(_) => unreachable!("structs are rendered above"),
         TypeKind::Enum(values) => render_enum(name, values, head, out),
         TypeKind::Const(v) => render_const(name, v, head, out),
         TypeKind::Tagged { tag, variants } => render_tagged(name, tag, variants, head, allow, ir, dirs, out),
@@ -284,7 +289,7 @@ fn field_example(ir: &Ir, origin: &str, f: &Field) -> Option<String> {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn render_struct(name: Ident, s: &Struct, origin: &str, head: Vec<Attribute>, allow: Allow, ir: &Ir, dirs: Dirs, out: &mut Vec<Item>) {
+fn render_struct(name: Ident, s: &Struct, origin: &str, head: Vec<AttrPlan>, allow: Allow, ir: &Ir, dirs: Dirs, out: &mut Vec<Item>) {
     // `Deserialize` through `runtime::struct_de!` (a fraction of the derive's code), unless a
     // field is flattened, which only serde's derive does.
     let macro_de = !s.fields.iter().any(|f| f.flatten) && s.additional.is_none();
@@ -401,13 +406,13 @@ fn render_struct(name: Ident, s: &Struct, origin: &str, head: Vec<Attribute>, al
     let flatten_union = s.fields.iter().any(|f| f.flatten);
     let derive_default =
         !needs_args && !flatten_union && s.fields.iter().all(|f| f.presence() != Presence::Plain || has_default(ir, &f.ty) || f.is_const);
-    let default = if derive_default { quote!(Default,) } else { TokenStream::new() };
+    let default = if derive_default { "Default, " } else { "" };
     // Only the serde directions the API needs are compiled by default (a large part of the
     // crate's build time); `full-serde` adds the other.
     let (ser, de) = (dirs.ser, dirs.de);
     let mut always = Vec::new();
     let mut gated = Vec::new();
-    let derives = [(ser, Some(quote!(serde::Serialize))), (de, (!macro_de).then(|| quote!(serde::Deserialize)))];
+    let derives = [(ser, Some("serde::Serialize")), (de, (!macro_de).then_some("serde::Deserialize"))];
     for (needed, d) in derives.into_iter().filter_map(|(n, d)| Some((n, d?))) {
         if needed {
             always.push(d)
@@ -416,11 +421,15 @@ fn render_struct(name: Ident, s: &Struct, origin: &str, head: Vec<Attribute>, al
         }
     }
     let mut attrs = head;
-    attrs.push(syntax::attr("derive", quote!(Debug, Clone, PartialEq, #default #(#always),*)));
+    // As the tokens `Debug, Clone, PartialEq, Default, serde::Serialize` were: a trailing comma
+    // when nothing follows `Default`.
+    attrs.push(AttrPlan::List("derive", format!("Debug, Clone, PartialEq, {default}{}", always.join(", "))));
     if !gated.is_empty() {
-        attrs.push(syntax::attr("cfg_attr", quote!(feature = "full-serde", derive(#(#gated),*))));
+        attrs.push(AttrPlan::List("cfg_attr", format!("feature = \"full-serde\", derive({})", gated.join(", "))));
     }
-    attrs.extend(allow.attrs());
+    if allow.0 {
+        attrs.push(AttrPlan::List("allow", "deprecated".into()));
+    }
     // The constructor is a macro call (`runtime::constructor!`): the same code, but no Rust
     // expressions for the formatter to parse, which is most of a regeneration's cost.
     let mut impl_items = Vec::new();
@@ -438,9 +447,10 @@ fn render_struct(name: Ident, s: &Struct, origin: &str, head: Vec<Attribute>, al
         let body = crate::render::layout::bracket_lists(&format!("{name},"), &[&de_required, &de_default]);
         syntax::macro_item(gate, syntax::mac_text("crate::runtime::struct_de", body, false))
     });
-    out.push(struct_text(&attrs, &name, fields, additional.as_deref()).unwrap_or_else(|fields| {
+    out.push(struct_text(attrs, &name, fields, additional.as_deref()).unwrap_or_else(|(attrs, fields)| {
         // A field the formatter would break, or docs it does not print as `///` lines: as a
         // `syn` item.
+        let attrs: Vec<Attribute> = attrs.into_iter().flat_map(AttrPlan::into_syn).collect();
         let mut syn_fields: Vec<syn::Field> = fields.into_iter().map(FieldPlan::into_syn).collect();
         if let Some(map) = &additional {
             let attrs = vec![syntax::attr_str("doc", ADDITIONAL_DOC), syntax::attr("serde", quote!(flatten))];
@@ -452,6 +462,43 @@ fn render_struct(name: Ident, s: &Struct, origin: &str, head: Vec<Attribute>, al
     if !impl_items.is_empty() {
         let impl_allow = if any_deprecated_field { Allow(true) } else { allow };
         out.push(syntax::impl_item(impl_allow.attrs(), self_ty, impl_items));
+    }
+}
+
+/// An outer attribute before it is written: as text ([`struct_text`]) or as `syn`.
+enum AttrPlan {
+    /// Item docs, each line prefixed by its space (placed while `docs::placed` runs).
+    Doc(Vec<String>),
+    /// `#[path(args)]`, the arguments as their tokens' text.
+    List(&'static str, String),
+    /// `#[path]`.
+    Word(&'static str),
+}
+
+impl AttrPlan {
+    fn into_syn(self) -> Vec<Attribute> {
+        match self {
+            AttrPlan::Doc(lines) => super::docs::attr_list(lines),
+            AttrPlan::List(path, args) => vec![syntax::attr(path, args.parse().expect("attribute arguments are tokens"))],
+            AttrPlan::Word(path) => vec![syntax::attr_word(path)],
+        }
+    }
+
+    /// The attribute's lines as the formatter prints them at `indent`, but for docs (placed:
+    /// only checked here); `None` when they are not printed here.
+    fn text(&self, indent: usize) -> Option<String> {
+        let mut out = String::new();
+        match self {
+            AttrPlan::Doc(lines) => (lines.is_empty() || super::docs::placeable(lines)).then_some(out),
+            AttrPlan::List(path, args) => super::print::attr_text(path, args, indent, &mut out).map(|()| out),
+            AttrPlan::Word(path) => {
+                out.extend(std::iter::repeat_n(' ', indent));
+                out.push_str("#[");
+                out.push_str(path);
+                out.push_str("]\n");
+                Some(out)
+            }
+        }
     }
 }
 
@@ -495,19 +542,26 @@ impl FieldPlan {
 /// A struct with named fields written as the formatter prints the same `syn` item, its field
 /// docs placed; the fields back when a field's line is one the formatter would break, docs are
 /// not placeable `///` lines, or an attribute is not one [`super::print`] prints.
-fn struct_text(attrs: &[Attribute], name: &Ident, fields: Vec<FieldPlan>, additional: Option<&str>) -> Result<Item, Vec<FieldPlan>> {
+#[allow(clippy::type_complexity)]
+fn struct_text(
+    attrs: Vec<AttrPlan>,
+    name: &Ident,
+    fields: Vec<FieldPlan>,
+    additional: Option<&str>,
+) -> Result<Item, (Vec<AttrPlan>, Vec<FieldPlan>)> {
     use super::print;
     const INDENT: usize = 4;
     if fields.is_empty() && additional.is_none() {
-        return Err(fields);
+        return Err((attrs, fields));
     }
+    let Some(head_attrs) = attrs.iter().map(|a| a.text(0)).collect::<Option<Vec<String>>>() else { return Err((attrs, fields)) };
     let lines: Vec<String> = fields.iter().map(FieldPlan::line).collect();
     let additional_line = additional.map(|map| format!("pub additional_properties: {map},"));
     let fits = fields.iter().all(|f| f.doc_lines.is_empty() || super::docs::placeable(&f.doc_lines))
         && lines.iter().chain(&additional_line).all(|l| print::fits(INDENT, l));
     let head = format!("pub struct {name} {{");
     if !fits || !print::fits(0, &head) {
-        return Err(fields);
+        return Err((attrs, fields));
     }
     // Every attribute printed before any doc marker is made (a marker must be used).
     let mut serde_attrs = Vec::with_capacity(fields.len());
@@ -515,14 +569,22 @@ fn struct_text(attrs: &[Attribute], name: &Ident, fields: Vec<FieldPlan>, additi
         let mut text = String::new();
         if let Some((path, args)) = &f.serde {
             if print::attr_text(path, args, INDENT, &mut text).is_none() {
-                return Err(fields);
+                return Err((attrs, fields));
             }
         }
         serde_attrs.push(text);
     }
     let mut out = String::with_capacity(512 + lines.iter().map(|l| l.len() + 96).sum::<usize>());
-    if print::attrs_text(attrs, 0, &mut out).is_none() {
-        return Err(fields);
+    for (a, text) in attrs.into_iter().zip(head_attrs) {
+        match a {
+            AttrPlan::Doc(lines) => {
+                if let Some(marker) = super::docs::marker_line(lines) {
+                    out.push_str(&marker);
+                    out.push('\n');
+                }
+            }
+            _ => out.push_str(&text),
+        }
     }
     out.push_str(&head);
     out.push('\n');
