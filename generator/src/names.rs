@@ -38,17 +38,9 @@ pub fn type_name(key: &str) -> String {
 
 /// A word of a type name built from a property or value (`page_size` → `PageSize`).
 pub fn pascal(s: &str) -> String {
-    if plain_snake(s) {
-        // `page_size` → `PageSize` as the conversion would, without its word splitting (every
-        // property's type-name hint goes through here).
-        let mut out = String::with_capacity(s.len());
-        for word in s.split('_') {
-            let mut chars = word.chars();
-            if let Some(first) = chars.next() {
-                out.push(first.to_ascii_uppercase());
-                out.push_str(chars.as_str());
-            }
-        }
+    // Most words need no case conversion's word splitting (every property's type-name hint
+    // goes through here).
+    if let Some(out) = plain_words_pascal(s) {
         return out;
     }
     let s = alnum_words(s).to_upper_camel_case();
@@ -57,6 +49,29 @@ pub fn pascal(s: &str) -> String {
     } else {
         s
     }
+}
+
+/// [`pascal`] without the case conversion's word splitting, for words the conversion would
+/// split only at their separators: each word lowercase letters and digits, or uppercase letters
+/// and digits (`text/event-stream`, `UPPER_CASE`, `gpt4o`); `None` for the others
+/// (`camelCase`, `Model`).
+fn plain_words_pascal(s: &str) -> Option<String> {
+    let mut out = String::with_capacity(s.len());
+    for word in s.split(|c: char| !c.is_ascii_alphanumeric()) {
+        let b = word.as_bytes();
+        let Some(&first) = b.first() else { continue };
+        let lower = b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+        let upper = b.iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+        if !(lower || upper) {
+            return None;
+        }
+        out.push(first.to_ascii_uppercase() as char);
+        word[1..].chars().for_each(|c| out.push(c.to_ascii_lowercase()));
+    }
+    if out.is_empty() {
+        return None;
+    }
+    Some(out)
 }
 
 /// A field name (snake_case); Rust keywords become raw identifiers (`r#type`).
@@ -137,7 +152,8 @@ mod tests {
         }
     }
 
-    /// The snake_case shortcut of `pascal` gives what the conversion gives.
+    /// snake_case words: `plain_snake` (the shortcut of `field_name`) takes them, and `pascal`
+    /// gives what the conversion gives.
     #[test]
     fn pascal_shortcut_matches_the_conversion() {
         use heck::ToUpperCamelCase;
@@ -150,6 +166,67 @@ mod tests {
         }
         assert_eq!(pascal("pageSize"), "PageSize");
         assert_eq!(pascal(""), "Empty");
+    }
+
+    /// The plain-words shortcut of `pascal` gives what the conversion gives, for the words it
+    /// takes, and leaves the others to it.
+    #[test]
+    fn plain_words_shortcut_matches_the_conversion() {
+        use heck::ToUpperCamelCase;
+        let words = [
+            "text/event-stream",
+            "UPPER_CASE",
+            "gpt_4",
+            "v1",
+            "gpt4o",
+            "4o",
+            "a.b.c",
+            "x--y",
+            " lead",
+            "trail ",
+            "GET",
+            "asc",
+            "ocr-3",
+            "mistral-large-2411",
+            "application/json",
+            "A1",
+            "A1b",
+            "a1B",
+            "__init__",
+            "x_",
+            "_x",
+            "a__b",
+            "1",
+            "12_ab",
+            "ab_12",
+            "a b",
+            "Model",
+            "pt-BR",
+            "camelCase",
+            "ÉTÉ",
+            "données",
+            "$ref",
+            "--",
+            "a-",
+            "-a",
+            "HTTP_2",
+            "h2c",
+            "1a",
+            "a1a",
+            "A_b",
+            "iso-8859-1",
+        ];
+        let mut taken = 0;
+        for w in words {
+            let heck = alnum_words(w).to_upper_camel_case();
+            if let Some(fast) = plain_words_pascal(w) {
+                taken += 1;
+                assert_eq!(fast, heck, "{w}");
+            }
+            let expected = if heck.is_empty() { "Empty".to_string() } else { heck };
+            assert_eq!(pascal(w), expected, "{w}");
+        }
+        assert!(taken >= 25, "{taken} taken by the shortcut");
     }
 
     use super::*;
