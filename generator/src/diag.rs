@@ -31,6 +31,25 @@ impl Diagnostics {
         self.0.extend(other);
     }
 
+    /// How many were found so far.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Forgets those found after the first `len`.
+    pub fn truncate(&mut self, len: usize) {
+        self.0.truncate(len);
+    }
+
+    /// The findings in the order found (unsorted).
+    pub fn into_vec(self) -> Vec<Diagnostic> {
+        self.0
+    }
+
     pub fn finish(mut self) -> Vec<Diagnostic> {
         self.0.sort();
         self.0.dedup();

@@ -519,3 +519,39 @@ fn fields_with_escaped_or_long_names_render_as_rust() {
         syn::parse_file(text).unwrap_or_else(|e| panic!("{path}: {e}\n{text}"));
     }
 }
+
+/// The component schemas lowered on two threads give the IR and the findings of lowering them
+/// one after another, on every fixture and published spec (the fixtures, small, also with the
+/// overlay's renames), and on the current spec with its components in reverse order (the
+/// second half then shares more with the first).
+#[test]
+fn components_lowered_on_two_threads_equal_one_after_another() {
+    let (root, specs) = every_spec();
+    let overlay = Overlay::parse(&std::fs::read_to_string(root.join("spec/overlay.yaml")).unwrap()).unwrap();
+    let mut large = 0;
+    for path in specs.iter().filter(|p| p.exists()) {
+        let text = std::fs::read_to_string(path).unwrap();
+        let mut variants = vec![text.clone()];
+        if path.ends_with("mistral-openapi.yaml") {
+            // The same spec with its component schemas in reverse order.
+            let mut doc: serde_json::Value = serde_yaml_ng::from_str(&text).unwrap();
+            let schemas = doc["components"]["schemas"].as_object_mut().unwrap();
+            let reversed: serde_json::Map<String, serde_json::Value> = std::mem::take(schemas).into_iter().rev().collect();
+            *schemas = reversed;
+            variants.push(serde_json::to_string(&doc).unwrap());
+        }
+        for spec in variants {
+            let Ok(value) = sdkgen::load::parse_yaml(&spec) else { continue };
+            let mut d = sdkgen::diag::Diagnostics::default();
+            let Ok(n) = sdkgen::normalize::normalize(value, &mut d) else { continue };
+            let components = n.openapi.components.as_ref().map_or(0, |c| c.schemas.len());
+            large += usize::from(components >= 64);
+            let (mut a, mut b) = (sdkgen::diag::Diagnostics::default(), sdkgen::diag::Diagnostics::default());
+            let serial = sdkgen::lower::lower_with(&n.openapi, &overlay, &mut a, false);
+            let parallel = sdkgen::lower::lower_with(&n.openapi, &overlay, &mut b, true);
+            assert!(serde_json::to_string(&serial).unwrap() == serde_json::to_string(&parallel).unwrap(), "{}: the IR differs", path.display());
+            assert_eq!(a.finish(), b.finish(), "{}: the findings differ", path.display());
+        }
+    }
+    assert!(large >= 1, "no spec large enough to lower on two threads");
+}

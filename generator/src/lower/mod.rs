@@ -26,12 +26,20 @@ mod merge;
 mod ops;
 mod passes;
 mod schema;
+mod speculate;
 
 pub(crate) use schema::{AsNode, Node};
 
 /// Lowers the whole document's schemas.
 pub fn lower(api: &OpenAPI, overlay: &Overlay, diags: &mut Diagnostics) -> Ir {
+    lower_with(api, overlay, diags, true)
+}
+
+/// [`lower`], the component schemas on two threads ([`speculate`]) or, `parallel: false`, one
+/// after another (the same result).
+pub fn lower_with(api: &OpenAPI, overlay: &Overlay, diags: &mut Diagnostics, parallel: bool) -> Ir {
     let mut l = Lowerer::new(api, overlay, diags);
+    l.parallel = parallel;
     l.run();
     let mut operations = l.operations();
     l.name_shared(&mut operations);
@@ -147,6 +155,9 @@ impl<'a> Lowerer<'a> {
             places: IndexMap::default(),
             examples: BTreeMap::new(),
             used_renames: HashSet::default(),
+            journal: None,
+            track: None,
+            parallel: true,
         }
     }
 }
@@ -168,4 +179,10 @@ pub(crate) struct Lowerer<'a> {
     examples: BTreeMap<String, Example>,
     /// The overlay's type renames that matched a generated name.
     used_renames: HashSet<String>,
+    /// While lowering ahead on another thread: what was read and written ([`speculate`]).
+    journal: Option<Vec<speculate::Event>>,
+    /// While replaying a journal: the names `new_name` took, to take them back.
+    track: Option<speculate::Undo>,
+    /// Whether the component schemas may be lowered on two threads.
+    parallel: bool,
 }

@@ -153,43 +153,64 @@ impl<'a> Lowerer<'a> {
             let name = self.new_name(&names::type_name(key));
             self.components.insert(key.clone(), name);
         }
-        for (key, schema) in &components.schemas {
-            let name = self.components[key].clone();
-            let ptr = child("#/components/schemas", key);
-            match schema {
-                ReferenceOr::Reference { reference } => {
-                    let target = self.resolve_ref(reference, &ptr);
-                    self.insert(TypeDef {
-                        name: name.clone(),
-                        origin: ptr.clone(),
-                        component: Some(key.clone()),
-                        features: Vec::new(),
-                        docs: None,
-                        deprecated: false,
-                        kind: TypeKind::Alias(target),
-                        ser: false,
-                        de: false,
-                        uses: Vec::new(),
-                    });
-                }
-                ReferenceOr::Item(s) => {
-                    self.define(&name, s, &ptr, Some(key));
-                    self.collect_examples(s, &ptr, TypeRef::Named(name.clone()), s.schema_data.nullable);
-                }
+        self.components_in_parallel(components.schemas.len());
+    }
+
+    /// Lowers the `i`th component schema (its name already made).
+    pub(super) fn lower_component(&mut self, i: usize) {
+        let Some((key, schema)) = self.api.components.as_ref().and_then(|c| c.schemas.get_index(i)) else { return };
+        let name = self.components[key].clone();
+        let ptr = child("#/components/schemas", key);
+        match schema {
+            ReferenceOr::Reference { reference } => {
+                let target = self.resolve_ref(reference, &ptr);
+                self.insert(TypeDef {
+                    name: name.clone(),
+                    origin: ptr.clone(),
+                    component: Some(key.clone()),
+                    features: Vec::new(),
+                    docs: None,
+                    deprecated: false,
+                    kind: TypeKind::Alias(target),
+                    ser: false,
+                    de: false,
+                    uses: Vec::new(),
+                });
+            }
+            ReferenceOr::Item(s) => {
+                self.define(&name, s, &ptr, Some(key));
+                self.collect_examples(s, &ptr, TypeRef::Named(name.clone()), s.schema_data.nullable);
             }
         }
     }
 
     /// A fresh, unique type name from a hint; the overlay may rename the result.
     pub(super) fn new_name(&mut self, hint: &str) -> String {
+        let got = self.make_name(hint);
+        self.note(|| super::speculate::Event::Name { hint: hint.to_string(), got: got.clone() });
+        got
+    }
+
+    fn make_name(&mut self, hint: &str) -> String {
         let name = names::unique(hint.to_string(), &mut self.taken);
+        let track = |l: &mut Self, f: &dyn Fn(&mut super::speculate::Undo)| {
+            if let Some(t) = &mut l.track {
+                f(t)
+            }
+        };
+        track(self, &|t| t.names.push(name.clone()));
         match self.overlay.type_names.get(&name) {
             Some(new) => {
-                self.used_renames.insert(name);
+                if self.used_renames.insert(name.clone()) {
+                    track(self, &|t| t.renames.push(name.clone()));
+                }
                 if !self.taken.insert(new.clone()) {
                     self.diags.warn("spec/overlay.yaml#/type_names", format!("rename to `{new}` clashes with another type; `{new}` made unique"));
-                    return names::unique(new.clone(), &mut self.taken);
+                    let unique = names::unique(new.clone(), &mut self.taken);
+                    track(self, &|t| t.names.push(unique.clone()));
+                    return unique;
                 }
+                track(self, &|t| t.names.push(new.clone()));
                 new.clone()
             }
             None => name,
@@ -197,6 +218,7 @@ impl<'a> Lowerer<'a> {
     }
 
     pub(super) fn insert(&mut self, def: TypeDef) {
+        self.note(|| super::speculate::Event::Type(def.name.clone()));
         self.types.insert(def.name.clone(), def);
     }
 
@@ -230,7 +252,9 @@ impl<'a> Lowerer<'a> {
         let ty = if nullable { TypeRef::Option(Box::new(ty)) } else { ty };
         for (i, value) in list.iter().enumerate() {
             let pointer = format!("{}/examples/{i}", ptr);
-            self.examples.insert(pointer.clone(), Example { pointer, rust_type: ty.rust(), ty: ty.clone(), value: value.clone() });
+            let example = Example { pointer: pointer.clone(), rust_type: ty.rust(), ty: ty.clone(), value: value.clone() };
+            self.note(|| super::speculate::Event::Example(pointer.clone(), example.clone()));
+            self.examples.insert(pointer, example);
         }
     }
 
@@ -338,20 +362,28 @@ impl<'a> Lowerer<'a> {
 
     pub(super) fn type_of_view(&mut self, s: &'a Schema, v: &View<'a>, hint: &str, ptr: &str) -> (TypeRef, bool) {
         let nullable = s.schema_data.nullable;
-        if let Some(t) = self.by_pointer.get(ptr) {
-            return (t.clone(), nullable);
-        }
         // A `$ref` with siblings: `allOf: [$ref]` plus docs, default, nullable.
-        if v.all_of.len() == 1 && v.properties.is_empty() && v.one_of.is_empty() && v.any_of.is_empty() {
+        let sibling_ref = v.all_of.len() == 1 && v.properties.is_empty() && v.one_of.is_empty() && v.any_of.is_empty();
+        let hoist = !sibling_ref
+            && ((is_const(s) && v.enumeration.len() == 1)
+                || (!v.enumeration.is_empty() && v.enumeration.iter().all(Value::is_string))
+                || !v.one_of.is_empty()
+                || !v.any_of.is_empty()
+                || !v.all_of.is_empty()
+                || !v.properties.is_empty());
+        let made = self.by_pointer.get(ptr).cloned();
+        // Only a schema that gets a type of its own is ever typed by its pointer, so only its
+        // lookup is a read another component's lowering can change.
+        if hoist {
+            self.note(|| super::speculate::Event::Pointer { ptr: ptr.to_string(), got: made.clone() });
+        }
+        if let Some(t) = made {
+            return (t, nullable);
+        }
+        if sibling_ref {
             let (t, n) = self.type_of(&v.all_of[0], hint, &format!("{ptr}/allOf/0"));
             return (t, nullable || n);
         }
-        let hoist = (is_const(s) && v.enumeration.len() == 1)
-            || (!v.enumeration.is_empty() && v.enumeration.iter().all(Value::is_string))
-            || !v.one_of.is_empty()
-            || !v.any_of.is_empty()
-            || !v.all_of.is_empty()
-            || !v.properties.is_empty();
         if hoist {
             // Dedup identical inline enums and unions. A union of plain JSON types means what
             // its field means: it is shared only by places typing the same field (`merge`).
@@ -370,17 +402,26 @@ impl<'a> Lowerer<'a> {
                     deprecated: s.schema_data.deprecated,
                     body,
                 };
+                self.note(|| super::speculate::Event::Place { key: k.clone(), place: place.clone() });
                 self.places.entry(k.clone()).or_default().push(place);
             }
-            if let Some(name) = key.as_ref().and_then(|k| self.by_shape.get(k)) {
-                let t = TypeRef::Named(name.clone());
+            let shared = key.as_ref().and_then(|k| {
+                let got = self.by_shape.get(k).cloned();
+                self.note(|| super::speculate::Event::Shape { key: k.clone(), got: got.clone() });
+                got
+            });
+            if let Some(name) = shared {
+                let t = TypeRef::Named(name);
+                self.note(|| super::speculate::Event::PointerSet { ptr: ptr.to_string(), t: t.clone() });
                 self.by_pointer.insert(ptr.to_string(), t.clone());
                 return (t, nullable);
             }
             let name = self.new_name(hint);
             let t = TypeRef::Named(name.clone());
+            self.note(|| super::speculate::Event::PointerSet { ptr: ptr.to_string(), t: t.clone() });
             self.by_pointer.insert(ptr.to_string(), t.clone());
             if let Some(k) = key {
+                self.note(|| super::speculate::Event::ShapeSet { key: k.clone(), name: name.clone() });
                 self.by_shape.insert(k, name.clone());
             }
             self.define(&name, s, ptr, None);
