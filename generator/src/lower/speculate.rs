@@ -183,22 +183,8 @@ impl<'a> Lowerer<'a> {
             Event::Name { hint, got } => self.new_name(hint) == *got,
             Event::Pointer { ptr, got } => self.by_pointer.get(ptr) == got.as_ref(),
             Event::Shape { key, got } => self.by_shape.get(key) == got.as_ref(),
-            Event::PointerSet { ptr, t } => {
-                if self.by_pointer.contains_key(ptr) {
-                    return false;
-                }
-                self.by_pointer.insert(ptr.clone(), t.clone());
-                undo.pointers.push(ptr.clone());
-                true
-            }
-            Event::ShapeSet { key, name } => {
-                if self.by_shape.contains_key(key) {
-                    return false;
-                }
-                self.by_shape.insert(key.clone(), name.clone());
-                undo.shapes.push(key.clone());
-                true
-            }
+            Event::PointerSet { ptr, t } => set_new(&mut self.by_pointer, ptr, t, &mut undo.pointers),
+            Event::ShapeSet { key, name } => set_new(&mut self.by_shape, key, name, &mut undo.shapes),
             Event::Place { key, place } => {
                 let new = !self.places.contains_key(key);
                 self.places.entry(key.clone()).or_default().push(place.clone());
@@ -222,10 +208,20 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    /// Writes an event while lowering ahead.
+    /// Records an event while lowering ahead.
     pub(super) fn note(&mut self, event: impl FnOnce() -> Event) {
         if let Some(journal) = &mut self.journal {
             journal.push(event());
         }
     }
+}
+
+/// Sets a key the map must not have yet (else `false`), noting it to take back.
+fn set_new<V: Clone>(map: &mut crate::fast::HashMap<String, V>, key: &str, value: &V, undo: &mut Vec<String>) -> bool {
+    if map.contains_key(key) {
+        return false;
+    }
+    map.insert(key.to_string(), value.clone());
+    undo.push(key.to_string());
+    true
 }

@@ -162,11 +162,7 @@ fn item_text(item: &Item, texts: &[String], out: &mut String) -> Option<()> {
         }
         Item::Struct(s) => {
             attrs(&s.attrs, 0, out)?;
-            let mut head = String::new();
-            vis(&s.vis, &mut head)?;
-            head.push_str("struct ");
-            head.push_str(&s.ident.to_string());
-            generics(&s.generics, &mut head)?;
+            let mut head = head(&s.vis, "struct ", &s.ident, &s.generics)?;
             match &s.fields {
                 Fields::Unit => {
                     head.push(';');
@@ -191,14 +187,11 @@ fn item_text(item: &Item, texts: &[String], out: &mut String) -> Option<()> {
             }
         }
         Item::Enum(e) => {
-            if !e.generics.params.is_empty() || e.generics.where_clause.is_some() || e.variants.is_empty() {
+            if e.variants.is_empty() {
                 return None;
             }
             attrs(&e.attrs, 0, out)?;
-            let mut head = String::new();
-            vis(&e.vis, &mut head)?;
-            head.push_str("enum ");
-            head.push_str(&e.ident.to_string());
+            let mut head = head(&e.vis, "enum ", &e.ident, &e.generics)?;
             head.push_str(" {");
             line(0, &head, out)?;
             for v in &e.variants {
@@ -231,14 +224,8 @@ fn item_text(item: &Item, texts: &[String], out: &mut String) -> Option<()> {
             line(0, "}", out)
         }
         Item::Type(t) => {
-            if !t.generics.params.is_empty() || t.generics.where_clause.is_some() {
-                return None;
-            }
             attrs(&t.attrs, 0, out)?;
-            let mut text = String::new();
-            vis(&t.vis, &mut text)?;
-            text.push_str("type ");
-            text.push_str(&t.ident.to_string());
+            let mut text = head(&t.vis, "type ", &t.ident, &t.generics)?;
             text.push_str(" = ");
             ty(&t.ty, &mut text)?;
             text.push(';');
@@ -305,6 +292,16 @@ fn vis(v: &Visibility, out: &mut String) -> Option<()> {
         Visibility::Restricted(_) => return None,
     }
     Some(())
+}
+
+/// `pub struct Name<'c>` and the like: visibility, keyword, name and generic parameters.
+fn head(v: &Visibility, keyword: &str, name: &syn::Ident, g: &syn::Generics) -> Option<String> {
+    let mut text = String::new();
+    vis(v, &mut text)?;
+    text.push_str(keyword);
+    text.push_str(&name.to_string());
+    generics(g, &mut text)?;
+    Some(text)
 }
 
 /// Generic parameters written on one line, lifetimes only (`<'c>`), and no `where` clause.
@@ -801,6 +798,8 @@ mod tests {
                 format!("impl A {{ #[serde(rename = \"{word}\", default)] crate::runtime::setters! {{ __m_0 }} crate::runtime::constructor!(__m_1); }}"),
                 format!("#[derive(Debug)] #[must_use = \"{word} does nothing\"] pub struct B<'c, 'd> {{ client: &'c crate::Client, pub(crate) other: &'d mut {word}, page: Option<Vec<&'c str>>, }}"),
                 format!("#[allow(deprecated)] impl<'c> {word}<'c> {{ crate::runtime::param_setters! {{ __m_2 }} }}"),
+                format!("pub type T<'a> = Vec<&'a {word}>;"),
+                format!("pub enum E<'a, 'b> {{ A(&'a str), B(&'b mut Vec<{word}>), }}"),
             ];
             for source in sources {
                 let file: syn::File = syn::parse_str(&source).unwrap();
