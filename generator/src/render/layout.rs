@@ -383,6 +383,9 @@ mod tests {
             op.join("\n"),
             text(quote!(OP_X = "x" "a.x", POST "/v1/x", [ApiKey], [(422u16, crate::errors::decode_v)], [200u16], events ["done"]), false)
         );
+        // `string_enum!`'s body, as `models::render_enum` writes it.
+        let values = ["FilePurpose {", "    FineTune = \"fine-tune\",", "    Batch = \"batch\",", "}"];
+        assert_eq!(values.join("\n"), text(quote!(FilePurpose { FineTune = "fine-tune", Batch = "batch" }), false));
         let setters = ["#[deprecated]", "old: Vec<Vec<i64>> => optional,", "n: i64 => nullable_boxed,"];
         assert_eq!(setters.join("\n"), text(quote!(#[deprecated] old: Vec<Vec<i64>> => optional, n: i64 => nullable_boxed), true));
     }

@@ -156,9 +156,13 @@ fn render_type(t: &TypeDef, ir: &Ir, uses_deprecated: bool, out: &mut Vec<Item>)
     if !matches!(t.kind, TypeKind::Alias(_)) {
         plan.push(AttrPlan::Word("non_exhaustive"));
     }
-    if let TypeKind::Struct(s) = &t.kind {
-        // Written as text when it can be (`struct_text`).
-        return render_struct(ident(&t.name), s, &t.origin, plan, Allow(uses_deprecated || t.deprecated), ir, Dirs { ser: t.ser, de: t.de }, out);
+    match &t.kind {
+        // Written as text when they can be (`struct_text`, `enum_text`).
+        TypeKind::Struct(s) => {
+            return render_struct(ident(&t.name), s, &t.origin, plan, Allow(uses_deprecated || t.deprecated), ir, Dirs { ser: t.ser, de: t.de }, out)
+        }
+        TypeKind::Enum(values) => return render_enum(ident(&t.name), values, plan, out),
+        _ => {}
     }
     let head: Vec<Attribute> = plan.into_iter().flat_map(AttrPlan::into_syn).collect();
     // Items that mention a deprecated type must not warn inside the SDK itself.
@@ -166,8 +170,7 @@ fn render_type(t: &TypeDef, ir: &Ir, uses_deprecated: bool, out: &mut Vec<Item>)
     let name = ident(&t.name);
     let dirs = Dirs { ser: t.ser, de: t.de };
     match &t.kind {
-        TypeKind::Struct(_) => unreachable!("structs are rendered above"),
-        TypeKind::Enum(values) => render_enum(name, values, head, out),
+        TypeKind::Struct(_) | TypeKind::Enum(_) => unreachable!("rendered above"),
         TypeKind::Const(v) => render_const(name, v, head, out),
         TypeKind::Tagged { tag, variants } => render_tagged(name, tag, variants, head, allow, ir, dirs, out),
         TypeKind::Untagged(variants) => render_untagged(name, variants, head, allow, ir, dirs, out),
@@ -554,7 +557,7 @@ fn struct_text(
     if fields.is_empty() && additional.is_none() {
         return Err((attrs, fields));
     }
-    let Some(head_attrs) = attrs.iter().map(|a| a.text(0)).collect::<Option<Vec<String>>>() else { return Err((attrs, fields)) };
+    let Some(head_attrs) = head_texts(&attrs) else { return Err((attrs, fields)) };
     let lines: Vec<String> = fields.iter().map(FieldPlan::line).collect();
     let additional_line = additional.map(|map| format!("pub additional_properties: {map},"));
     let fits = fields.iter().all(|f| f.doc_lines.is_empty() || super::docs::placeable(&f.doc_lines))
@@ -575,17 +578,7 @@ fn struct_text(
         serde_attrs.push(text);
     }
     let mut out = String::with_capacity(512 + lines.iter().map(|l| l.len() + 96).sum::<usize>());
-    for (a, text) in attrs.into_iter().zip(head_attrs) {
-        match a {
-            AttrPlan::Doc(lines) => {
-                if let Some(marker) = super::docs::marker_line(lines) {
-                    out.push_str(&marker);
-                    out.push('\n');
-                }
-            }
-            _ => out.push_str(&text),
-        }
-    }
+    write_head(attrs, head_attrs, &mut out);
     out.push_str(&head);
     out.push('\n');
     // Checked above: nothing below fails once a doc marker is made.
@@ -623,26 +616,80 @@ fn names_bare(s: &str) -> &str {
     crate::names::bare(s)
 }
 
-fn render_enum(name: Ident, values: &[EnumValue], head: Vec<Attribute>, out: &mut Vec<Item>) {
-    let mut variants: Vec<syn::Variant> = values
-        .iter()
-        .map(|v| syntax::variant(doc_attr_list(Some(v.docs.as_deref().unwrap_or(&format!("`{}`", v.wire)))), ident(&v.rust), None))
-        .collect();
-    variants.push(syntax::variant(
-        vec![syntax::attr_str("doc", " A value this version of the SDK does not know, kept as sent.")],
-        ident("Unknown"),
-        Some(syntax::named("String")),
-    ));
-    let pairs = values.iter().map(|v| {
-        let i = ident(&v.rust);
-        let w = &v.wire;
-        quote!(#i = #w)
-    });
-    let mac = syntax::mac("crate::runtime::string_enum", quote!(#name { #(#pairs),* }), false);
+fn render_enum(name: Ident, values: &[EnumValue], head: Vec<AttrPlan>, out: &mut Vec<Item>) {
     let mut attrs = head;
-    attrs.push(syntax::attr("derive", quote!(Debug, Clone, PartialEq, Eq, Hash)));
-    out.push(syntax::enum_item(attrs, name, variants));
-    out.push(syntax::macro_item(Vec::new(), mac));
+    attrs.push(AttrPlan::List("derive", "Debug, Clone, PartialEq, Eq, Hash".into()));
+    let docs: Vec<Vec<String>> = values.iter().map(|v| prefixed_lines(v.docs.as_deref().unwrap_or(&format!("`{}`", v.wire)))).collect();
+    out.push(enum_text(attrs, &name, values, docs).unwrap_or_else(|(attrs, docs)| {
+        let mut variants: Vec<syn::Variant> =
+            values.iter().zip(docs).map(|(v, lines)| syntax::variant(super::docs::attr_list(lines), ident(&v.rust), None)).collect();
+        variants.push(syntax::variant(vec![syntax::attr_str("doc", UNKNOWN_DOC)], ident("Unknown"), Some(syntax::named("String"))));
+        syntax::enum_item(attrs.into_iter().flat_map(AttrPlan::into_syn).collect(), name.clone(), variants)
+    }));
+    // `Name { Value = "wire", … }`, one value a line.
+    let mut body = Vec::with_capacity(values.len() + 2);
+    body.push(format!("{name} {{"));
+    body.extend(values.iter().map(|v| format!("    {} = {},", v.rust, syntax::quoted(&v.wire))));
+    body.push("}".to_string());
+    out.push(syntax::macro_item(Vec::new(), syntax::mac_text("crate::runtime::string_enum", body, false)));
+}
+
+/// The doc of a string enum's `Unknown` variant.
+const UNKNOWN_DOC: &str = " A value this version of the SDK does not know, kept as sent.";
+
+/// A string enum written as the formatter prints the same `syn` item (values with placed
+/// docs, then `Unknown(String)`); its attributes and docs back when one is not printed here.
+#[allow(clippy::type_complexity)]
+fn enum_text(attrs: Vec<AttrPlan>, name: &Ident, values: &[EnumValue], docs: Vec<Vec<String>>) -> Result<Item, (Vec<AttrPlan>, Vec<Vec<String>>)> {
+    const INDENT: usize = 4;
+    let head = format!("pub enum {name} {{");
+    let fits = super::print::fits(0, &head)
+        && docs.iter().all(|d| d.is_empty() || super::docs::placeable(d))
+        && values.iter().all(|v| super::print::fits(INDENT + ",".len(), &v.rust));
+    let Some(head_attrs) = fits.then(|| head_texts(&attrs)).flatten() else { return Err((attrs, docs)) };
+    let mut out = String::with_capacity(256 + values.len() * 48);
+    write_head(attrs, head_attrs, &mut out);
+    out.push_str(&head);
+    out.push('\n');
+    let pad = " ".repeat(INDENT);
+    for (v, lines) in values.iter().zip(docs) {
+        if let Some(marker) = super::docs::marker_line(lines) {
+            out.push_str(&pad);
+            out.push_str(&marker);
+            out.push('\n');
+        }
+        out.push_str(&pad);
+        out.push_str(&v.rust);
+        out.push_str(",\n");
+    }
+    out.push_str(&pad);
+    out.push_str("///");
+    out.push_str(UNKNOWN_DOC);
+    out.push('\n');
+    out.push_str(&pad);
+    out.push_str("Unknown(String),\n}\n");
+    Ok(super::print::text_item(out))
+}
+
+/// The attributes' lines at the start of a line, as the formatter prints them (docs only
+/// checked: their marker is made when written); `None` when one is not printed here.
+fn head_texts(attrs: &[AttrPlan]) -> Option<Vec<String>> {
+    attrs.iter().map(|a| a.text(0)).collect()
+}
+
+/// Writes attributes whose lines [`head_texts`] made, placing the docs.
+fn write_head(attrs: Vec<AttrPlan>, texts: Vec<String>, out: &mut String) {
+    for (a, text) in attrs.into_iter().zip(texts) {
+        match a {
+            AttrPlan::Doc(lines) => {
+                if let Some(marker) = super::docs::marker_line(lines) {
+                    out.push_str(&marker);
+                    out.push('\n');
+                }
+            }
+            _ => out.push_str(&text),
+        }
+    }
 }
 
 fn render_const(name: Ident, v: &serde_json::Value, head: Vec<Attribute>, out: &mut Vec<Item>) {
