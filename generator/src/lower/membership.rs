@@ -64,7 +64,7 @@ pub(super) fn assign_features(operations: &mut [Operation], rules: &Features, di
 /// Every type's `uses`: the methods that send it (a body or a parameter), return it (a
 /// response or its events) or answer with it (an error body), then the fields that hold it;
 /// at most three, methods first.
-fn uses_of(types: &BTreeMap<String, TypeDef>, operations: &[Operation]) -> BTreeMap<String, Vec<String>> {
+fn uses_of(types: &[TypeDef], operations: &[Operation]) -> BTreeMap<String, Vec<String>> {
     let mut found: BTreeMap<String, Vec<String>> = BTreeMap::new();
     // The text only for types that name another (most fields are strings and numbers).
     let mut note = |t: &crate::ir::TypeRef, what: &dyn Fn() -> String| {
@@ -100,7 +100,7 @@ fn uses_of(types: &BTreeMap<String, TypeDef>, operations: &[Operation]) -> BTree
             }
         }
     }
-    for def in types.values() {
+    for def in types {
         if let crate::ir::TypeKind::Struct(s) = &def.kind {
             for f in &s.fields {
                 note(&f.ty, &|| format!("the `{}` of `{}`", f.wire, def.name));
@@ -110,34 +110,47 @@ fn uses_of(types: &BTreeMap<String, TypeDef>, operations: &[Operation]) -> BTree
     found
 }
 
-/// Fills every type's `features` ([`reach_of`]) and `uses` ([`uses_of`]): each reads the types
-/// and fills a field the other does not read, so they run on two threads.
-pub(super) fn reach_and_uses(types: &mut BTreeMap<String, TypeDef>, operations: &[Operation]) {
-    let (sets, found) = std::thread::scope(|scope| {
-        let other = scope.spawn(|| uses_of(types, operations));
-        let sets = reach_of(types, operations);
-        (sets, other.join().expect("the type-use thread panicked"))
+/// Fills every type's `features` ([`reach_of`]) and `uses` ([`uses_of`]) (`types` sorted by
+/// name): each reads the types and fills a field the other does not read, so they run on two
+/// threads, and `also` reads the types beside them (neither field is one it reads).
+pub(super) fn reach_and_uses<R>(types: &mut [TypeDef], operations: &[Operation], also: impl FnOnce(&[TypeDef]) -> R) -> R {
+    let (sets, found, r) = std::thread::scope(|scope| {
+        let shared: &[TypeDef] = types;
+        let other = scope.spawn(move || uses_of(shared, operations));
+        let sets = reach_of(shared, operations);
+        let r = also(shared);
+        (sets, other.join().expect("the type-use thread panicked"), r)
     });
     for (name, set) in sets {
-        if let Some(def) = types.get_mut(&name) {
+        if let Some(def) = find_mut(types, &name) {
             def.features = set.into_iter().collect();
         }
     }
     for (name, list) in found {
-        if let Some(def) = types.get_mut(&name) {
+        if let Some(def) = find_mut(types, &name) {
             def.uses = list;
         }
     }
+    r
+}
+
+/// A type of a list sorted by name.
+fn find<'t>(types: &'t [TypeDef], name: &str) -> Option<&'t TypeDef> {
+    types.binary_search_by(|t| t.name.as_str().cmp(name)).ok().map(|i| &types[i])
+}
+
+fn find_mut<'t>(types: &'t mut [TypeDef], name: &str) -> Option<&'t mut TypeDef> {
+    types.binary_search_by(|t| t.name.as_str().cmp(name)).ok().map(|i| &mut types[i])
 }
 
 /// Every type's `features`: the features whose operations reach it.
-fn reach_of(types: &BTreeMap<String, TypeDef>, operations: &[Operation]) -> BTreeMap<String, BTreeSet<String>> {
+fn reach_of(types: &[TypeDef], operations: &[Operation]) -> BTreeMap<String, BTreeSet<String>> {
     let mut sets: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for op in operations {
         let mut stack = Vec::new();
         op.type_refs().for_each(|t| t.named(&mut stack));
         while let Some(name) = stack.pop() {
-            let Some(def) = types.get(&name) else { continue };
+            let Some(def) = find(types, &name) else { continue };
             if !sets.entry(name).or_default().insert(op.feature.clone()) {
                 continue;
             }

@@ -52,16 +52,18 @@ pub fn lower_with(api: &OpenAPI, overlay: &Overlay, diags: &mut Diagnostics, par
     passes::pagination(api, &overlay.pagination, &mut operations, &types, diags);
     passes::order_untagged(&mut types);
     passes::directions(&mut types, &operations);
-    membership::reach_and_uses(&mut types, &operations);
     for from in overlay.type_names.keys() {
         if !used_renames.contains(from) {
             diags.warn("spec/overlay.yaml#/type_names", format!("rename of `{from}` matches no generated type"));
         }
     }
+    // Sorted by name (the map's order), as `membership` looks types up.
     let mut types: Vec<TypeDef> = types.into_values().collect();
+    // Boxing reads only the types' shapes; the helpers' fit reads the boxed spellings, not the
+    // features and uses that `membership` fills beside it.
     passes::box_recursion(&mut types);
     passes::box_large_variants(&mut types);
-    let helpers = passes::helpers_that_fit(&overlay.helpers, &types, diags);
+    let helpers = membership::reach_and_uses(&mut types, &operations, |types| passes::helpers_that_fit(&overlay.helpers, types, diags));
     let sampled_traceparent = overlay
         .sampled_traceparent
         .iter()
