@@ -578,11 +578,42 @@ pub fn render_all_with(ir: &Ir, spec: &SpecInfo, place_docs: bool) -> Result<Ren
 /// top-level items, and between the items of an `impl` block (the formatter prints them one
 /// after another). Runs of `use` and `mod` lines stay together.
 pub fn space_items(text: &str) -> String {
+    if text.contains('\r') {
+        // Lines as `str::lines` reads them (a `\r` before the `\n` is not kept).
+        return space_lines(text);
+    }
+    // The text copied in runs between the blank lines put in; lines found by `memchr`.
+    let mut out = String::with_capacity(text.len() + text.len() / 16);
+    let mut copied = 0;
+    let mut prev: Option<(&str, usize)> = None;
+    let mut start = 0;
+    let ends = memchr::memchr_iter(b'\n', text.as_bytes()).chain((!text.ends_with('\n')).then_some(text.len()));
+    for end in ends {
+        if start >= text.len() {
+            break;
+        }
+        let (body, indent) = split_indent(&text[start..end]);
+        if prev.is_some_and(|p| blank_between(p, body, indent)) {
+            out.push_str(&text[copied..start]);
+            out.push('\n');
+            copied = start;
+        }
+        prev = Some((body, indent));
+        start = end + 1;
+    }
+    out.push_str(&text[copied..]);
+    if !text.is_empty() && !text.ends_with('\n') {
+        out.push('\n');
+    }
+    out
+}
+
+/// [`space_items`] line by line, for text with carriage returns.
+fn space_lines(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 16);
     let mut prev: Option<(&str, usize)> = None;
     for line in text.lines() {
-        let body = line.trim_start();
-        let indent = line.len() - body.len();
+        let (body, indent) = split_indent(line);
         if prev.is_some_and(|p| blank_between(p, body, indent)) {
             out.push('\n');
         }
@@ -616,9 +647,15 @@ fn blank_between((p_body, p_indent): (&str, usize), body: &str, indent: usize) -
     }
 }
 
-/// A line as [`blank_between`] takes it.
+/// A line as [`blank_between`] takes it: after its leading whitespace, and that whitespace's
+/// width in bytes.
 fn split_indent(line: &str) -> (&str, usize) {
-    let body = line.trim_start();
+    let spaces = line.bytes().take_while(|&b| b == b' ').count();
+    // Spaces are the crate's indentation; any other whitespace next, the general rule.
+    let body = match line.as_bytes().get(spaces) {
+        Some(b) if b.is_ascii_whitespace() || !b.is_ascii() => line.trim_start(),
+        _ => &line[spaces..],
+    };
     (body, line.len() - body.len())
 }
 
@@ -928,6 +965,28 @@ fn manifest(ir: &Ir, spec: &SpecInfo) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Spacing copied in runs between the blank lines gives the text spacing line by line
+    /// gives: with and without a last newline, empty lines, tabs and other whitespace.
+    #[test]
+    fn spacing_in_runs_equals_spacing_line_by_line() {
+        let texts = [
+            "",
+            "\n",
+            "fn a() {}\nfn b() {}",
+            "fn a() {}\nfn b() {}\n",
+            "use a;\n\nuse b;\nfn c() {}\n\n\n",
+            "impl A {\n    fn f() {}\n    fn g() {}\n}\nstruct B;\n",
+            "\tfn a() {}\n\tfn b() {}\n    \tx;\n}\nfn c() {}\n",
+            "fn a() {}\n\u{a0}fn b() {}\n \u{3000}x\n}\nconst C: u8 = 1;",
+            "//! Doc.\nuse a;\n#[cfg(x)]\nmod m;\npub struct A;",
+        ];
+        for text in texts {
+            assert_eq!(space_items(text), space_lines(text), "{text:?}");
+        }
+        // With carriage returns, lines as `str::lines` reads them.
+        assert_eq!(space_items("fn a() {}\r\nfn b() {}\r\n"), "fn a() {}\n\nfn b() {}\n");
+    }
 
     /// Pieces spaced on their own and joined give the file spaced whole, wherever the file is
     /// cut into pieces.
