@@ -521,9 +521,10 @@ fn fields_with_escaped_or_long_names_render_as_rust() {
 }
 
 /// The component schemas lowered on two threads give the IR and the findings of lowering them
-/// one after another, on every fixture and published spec (the fixtures, small, also with the
-/// overlay's renames), and on the current spec with its components in reverse order (the
-/// second half then shares more with the first).
+/// one after another, with the project's overlay (its renames too), on every published spec
+/// beside the project (the fixtures are too small to be split, and are checked as well), and
+/// on the current spec with its components in reverse order (the part lowered ahead then
+/// meets other names and shapes made before it).
 #[test]
 fn components_lowered_on_two_threads_equal_one_after_another() {
     let (root, specs) = every_spec();
