@@ -189,11 +189,12 @@ struct Allow(bool);
 
 impl Allow {
     fn attrs(self) -> Vec<Attribute> {
-        if self.0 {
-            vec![syntax::attr("allow", quote!(deprecated))]
-        } else {
-            Vec::new()
-        }
+        self.plan().into_iter().flat_map(AttrPlan::into_syn).collect()
+    }
+
+    /// `#[allow(deprecated)]` when it applies, before it is written.
+    fn plan(self) -> Option<AttrPlan> {
+        self.0.then(|| AttrPlan::List("allow", "deprecated".into()))
     }
 
     /// The same attribute inside a macro call's tokens.
@@ -430,9 +431,7 @@ fn render_struct(name: Ident, s: &Struct, origin: &str, head: Vec<AttrPlan>, all
     if !gated.is_empty() {
         attrs.push(AttrPlan::List("cfg_attr", format!("feature = \"full-serde\", derive({})", gated.join(", "))));
     }
-    if allow.0 {
-        attrs.push(AttrPlan::List("allow", "deprecated".into()));
-    }
+    attrs.extend(allow.plan());
     // The constructor is a macro call (`runtime::constructor!`): the same code, but no Rust
     // expressions for the formatter to parse, which is most of a regeneration's cost.
     let mut impl_items = Vec::new();
@@ -495,10 +494,7 @@ impl AttrPlan {
             AttrPlan::Doc(lines) => (lines.is_empty() || super::docs::placeable(lines)).then_some(out),
             AttrPlan::List(path, args) => super::print::attr_text(path, args, indent, &mut out).map(|()| out),
             AttrPlan::Word(path) => {
-                out.extend(std::iter::repeat_n(' ', indent));
-                out.push_str("#[");
-                out.push_str(path);
-                out.push_str("]\n");
+                super::print::push_line(indent, &format!("#[{path}]"), &mut out);
                 Some(out)
             }
         }
@@ -552,8 +548,7 @@ fn struct_text(
     fields: Vec<FieldPlan>,
     additional: Option<&str>,
 ) -> Result<Item, (Vec<AttrPlan>, Vec<FieldPlan>)> {
-    use super::print;
-    const INDENT: usize = 4;
+    use super::print::{self, INDENT};
     if fields.is_empty() && additional.is_none() {
         return Err((attrs, fields));
     }
@@ -582,31 +577,20 @@ fn struct_text(
     out.push_str(&head);
     out.push('\n');
     // Checked above: nothing below fails once a doc marker is made.
-    let pad = " ".repeat(INDENT);
     for ((f, line), serde) in fields.into_iter().zip(lines).zip(serde_attrs) {
         if let Some(marker) = super::docs::marker_line(f.doc_lines) {
-            out.push_str(&pad);
-            out.push_str(&marker);
-            out.push('\n');
+            print::push_line(INDENT, &marker, &mut out);
         }
         if f.deprecated {
-            out.push_str(&pad);
-            out.push_str("#[deprecated]\n");
+            print::push_line(INDENT, "#[deprecated]", &mut out);
         }
         out.push_str(&serde);
-        out.push_str(&pad);
-        out.push_str(&line);
-        out.push('\n');
+        print::push_line(INDENT, &line, &mut out);
     }
     if let Some(line) = additional_line {
-        out.push_str(&pad);
-        out.push_str("///");
-        out.push_str(ADDITIONAL_DOC);
-        out.push('\n');
+        print::push_line(INDENT, &format!("///{ADDITIONAL_DOC}"), &mut out);
         print::attr_text("serde", "flatten", INDENT, &mut out).expect("`serde(flatten)` printed as text");
-        out.push_str(&pad);
-        out.push_str(&line);
-        out.push('\n');
+        print::push_line(INDENT, &line, &mut out);
     }
     out.push_str("}\n");
     Ok(print::text_item(out))
@@ -641,7 +625,7 @@ const UNKNOWN_DOC: &str = " A value this version of the SDK does not know, kept 
 /// docs, then `Unknown(String)`); its attributes and docs back when one is not printed here.
 #[allow(clippy::type_complexity)]
 fn enum_text(attrs: Vec<AttrPlan>, name: &Ident, values: &[EnumValue], docs: Vec<Vec<String>>) -> Result<Item, (Vec<AttrPlan>, Vec<Vec<String>>)> {
-    const INDENT: usize = 4;
+    use super::print::INDENT;
     let head = format!("pub enum {name} {{");
     let fits = super::print::fits(0, &head)
         && docs.iter().all(|d| d.is_empty() || super::docs::placeable(d))
@@ -651,23 +635,15 @@ fn enum_text(attrs: Vec<AttrPlan>, name: &Ident, values: &[EnumValue], docs: Vec
     write_head(attrs, head_attrs, &mut out);
     out.push_str(&head);
     out.push('\n');
-    let pad = " ".repeat(INDENT);
     for (v, lines) in values.iter().zip(docs) {
         if let Some(marker) = super::docs::marker_line(lines) {
-            out.push_str(&pad);
-            out.push_str(&marker);
-            out.push('\n');
+            super::print::push_line(INDENT, &marker, &mut out);
         }
-        out.push_str(&pad);
-        out.push_str(&v.rust);
-        out.push_str(",\n");
+        super::print::push_line(INDENT, &format!("{},", v.rust), &mut out);
     }
-    out.push_str(&pad);
-    out.push_str("///");
-    out.push_str(UNKNOWN_DOC);
-    out.push('\n');
-    out.push_str(&pad);
-    out.push_str("Unknown(String),\n}\n");
+    super::print::push_line(INDENT, &format!("///{UNKNOWN_DOC}"), &mut out);
+    super::print::push_line(INDENT, "Unknown(String),", &mut out);
+    out.push_str("}\n");
     Ok(super::print::text_item(out))
 }
 
@@ -683,8 +659,7 @@ fn write_head(attrs: Vec<AttrPlan>, texts: Vec<String>, out: &mut String) {
         match a {
             AttrPlan::Doc(lines) => {
                 if let Some(marker) = super::docs::marker_line(lines) {
-                    out.push_str(&marker);
-                    out.push('\n');
+                    super::print::push_line(0, &marker, out);
                 }
             }
             _ => out.push_str(&text),

@@ -16,6 +16,9 @@ use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use syn::{AttrStyle, Attribute, Expr, Fields, GenericArgument, ImplItem, Item, Lit, Macro, MacroDelimiter, Meta, PathArguments, Type, Visibility};
 
 const MARGIN: isize = 89;
+const MIN_SPACE: isize = 60;
+/// The formatter's indentation step.
+pub const INDENT: usize = 4;
 /// The prefix of an item given as text ([`text_item`]).
 const TEXT_MARK: &str = "__sdkgen_text_item_";
 
@@ -112,14 +115,6 @@ fn canonical(args: &str) -> bool {
     }
     !args.is_empty() && !args.ends_with(',')
 }
-
-/// Outer attributes as the formatter prints them, each at `indent`; `None` for one not printed
-/// here (`out` is then partly written).
-pub fn attrs_text(list: &[Attribute], indent: usize, out: &mut String) -> Option<()> {
-    attrs(list, indent, out)
-}
-const MIN_SPACE: isize = 60;
-const INDENT: usize = 4;
 
 /// The file as `prettyplease::unparse` prints it.
 pub fn unparse(file: syn::File) -> String {
@@ -270,14 +265,15 @@ fn item_text(item: &Item, texts: &[String], out: &mut String) -> Option<()> {
 /// A whole line at `indent`; `None` when the formatter would break it (it is too long for the
 /// line, and the caller has no rule for breaking it).
 fn line(indent: usize, text: &str, out: &mut String) -> Option<()> {
-    if (indent + text.len()) as isize > MARGIN || text.contains('\n') {
+    if !fits(indent, text) || text.contains('\n') {
         return None;
     }
     push_line(indent, text, out);
     Some(())
 }
 
-fn push_line(indent: usize, text: &str, out: &mut String) {
+/// `text` as a line of its own at `indent`.
+pub fn push_line(indent: usize, text: &str, out: &mut String) {
     out.extend(std::iter::repeat_n(' ', indent));
     out.push_str(text);
     out.push('\n');
